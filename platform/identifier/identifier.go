@@ -1,0 +1,130 @@
+// Package identifier normalises the identifiers channels see (e-mail
+// addresses, phone numbers, identity-provider subjects, case references,
+// device ids) so that the same person seen on two channels yields the same
+// key.
+package identifier
+
+import (
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/nyaruka/phonenumbers"
+
+	interactionv1 "unisson.dev/proto/unisson/interaction/v1"
+)
+
+// DefaultRegion is the region assumed for phone numbers written without an
+// international prefix.
+const DefaultRegion = "FR"
+
+// MaxLength bounds every identifier value, before and after normalisation.
+const MaxLength = 256
+
+// ErrInvalid is wrapped by every normalisation error.
+var ErrInvalid = errors.New("invalid identifier")
+
+// Normalize returns the canonical form of value for its type: e-mail in lower
+// case, phone numbers in E.164, other identifiers trimmed. It fails with an
+// error wrapping ErrInvalid when the value cannot be that type.
+func Normalize(t interactionv1.IdentifierType, value string) (string, error) {
+	value = strings.TrimSpace(value)
+	if value == "" {
+		return "", fmt.Errorf("%w: empty value", ErrInvalid)
+	}
+	if len(value) > MaxLength || !utf8.ValidString(value) {
+		return "", fmt.Errorf("%w: longer than %d bytes or not UTF-8", ErrInvalid, MaxLength)
+	}
+	switch t {
+	case interactionv1.IdentifierType_IDENTIFIER_TYPE_EMAIL:
+		return normalizeEmail(value)
+	case interactionv1.IdentifierType_IDENTIFIER_TYPE_PHONE:
+		return normalizePhone(value)
+	case interactionv1.IdentifierType_IDENTIFIER_TYPE_IDP_SUBJECT,
+		interactionv1.IdentifierType_IDENTIFIER_TYPE_DEVICE_ID:
+		return normalizeToken(value, false)
+	case interactionv1.IdentifierType_IDENTIFIER_TYPE_CASE_REFERENCE:
+		return normalizeToken(value, true)
+	default:
+		return "", fmt.Errorf("%w: unknown type %v", ErrInvalid, t)
+	}
+}
+
+func normalizeEmail(value string) (string, error) {
+	addr, err := mail.ParseAddress(value)
+	if err != nil || addr.Name != "" || addr.Address != value {
+		return "", fmt.Errorf("%w: not a bare e-mail address", ErrInvalid)
+	}
+	at := strings.LastIndexByte(value, '@')
+	local, domain := value[:at], value[at+1:]
+	if local == "" || !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") {
+		return "", fmt.Errorf("%w: e-mail domain must be a dotted host name", ErrInvalid)
+	}
+	// Local parts are case-sensitive in theory and never in practice; every
+	// administration mail system treats them case-insensitively.
+	return strings.ToLower(local) + "@" + strings.ToLower(domain), nil
+}
+
+func normalizePhone(value string) (string, error) {
+	num, err := phonenumbers.Parse(value, DefaultRegion)
+	if err != nil {
+		return "", fmt.Errorf("%w: not a phone number", ErrInvalid)
+	}
+	if !phonenumbers.IsValidNumber(num) {
+		return "", fmt.Errorf("%w: not a valid phone number", ErrInvalid)
+	}
+	return phonenumbers.Format(num, phonenumbers.E164), nil
+}
+
+// normalizeToken accepts printable identifiers without spaces; case
+// references are compared in upper case because agents type them by hand.
+func normalizeToken(value string, upper bool) (string, error) {
+	for _, r := range value {
+		if unicode.IsSpace(r) || !unicode.IsPrint(r) {
+			return "", fmt.Errorf("%w: contains spaces or control characters", ErrInvalid)
+		}
+	}
+	if upper {
+		return strings.ToUpper(value), nil
+	}
+	return value, nil
+}
+
+// Key is the identifier's stable key in stores and indexes, e.g.
+// "email:jeanne@example.fr". value must already be normalised.
+func Key(t interactionv1.IdentifierType, value string) string {
+	return TypeName(t) + ":" + value
+}
+
+// TypeName is the short lower-case name of an identifier type, as used in
+// keys and in the HTTP API.
+func TypeName(t interactionv1.IdentifierType) string {
+	switch t {
+	case interactionv1.IdentifierType_IDENTIFIER_TYPE_EMAIL:
+		return "email"
+	case interactionv1.IdentifierType_IDENTIFIER_TYPE_PHONE:
+		return "phone"
+	case interactionv1.IdentifierType_IDENTIFIER_TYPE_IDP_SUBJECT:
+		return "idp"
+	case interactionv1.IdentifierType_IDENTIFIER_TYPE_CASE_REFERENCE:
+		return "case"
+	case interactionv1.IdentifierType_IDENTIFIER_TYPE_DEVICE_ID:
+		return "device"
+	default:
+		return "unknown"
+	}
+}
+
+// ParseTypeName is the inverse of TypeName.
+func ParseTypeName(name string) (interactionv1.IdentifierType, bool) {
+	for t := range interactionv1.IdentifierType_name {
+		it := interactionv1.IdentifierType(t)
+		if it != interactionv1.IdentifierType_IDENTIFIER_TYPE_UNSPECIFIED && TypeName(it) == name {
+			return it, true
+		}
+	}
+	return 0, false
+}

@@ -1,0 +1,103 @@
+package contextstore
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"hash"
+	"math"
+
+	"google.golang.org/protobuf/proto"
+)
+
+// Checksum digests every projection in a canonical order, so two stores
+// built from the same log (an original and a rebuild, Redis and memory)
+// can be compared with one string.
+func Checksum(ctx context.Context, s Store) (string, error) {
+	h := sha256.New()
+	applied, err := s.AppliedSeq(ctx)
+	if err != nil {
+		return "", fmt.Errorf("checksum: %w", err)
+	}
+	writeUint(h, applied)
+	err = s.CitizenIDs(ctx, func(id string) error {
+		snap, err := s.Snapshot(ctx, id, 0)
+		if err != nil {
+			return err
+		}
+		hashSnapshot(h, snap)
+		return hashTimeline(ctx, h, s, id)
+	})
+	if err != nil {
+		return "", fmt.Errorf("checksum: %w", err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func hashSnapshot(h hash.Hash, s Snapshot) {
+	c := s.Citizen
+	writeString(h, c.ID)
+	writeUint(h, c.CreatedSeq)
+	writeUint(h, c.Version)
+	writeUint(h, uint64(c.CreatedAt.UnixNano()))
+	writeUint(h, uint64(c.UpdatedAt.UnixNano()))
+	writeString(h, c.MergedInto)
+	for _, m := range c.Merged {
+		writeString(h, m)
+	}
+	writeUint(h, uint64(s.InteractionCount))
+	for _, l := range s.Links {
+		writeString(h, l.Key)
+		writeUint(h, uint64(l.Type))
+		writeString(h, l.Value)
+		writeUint(h, uint64(l.Assurance))
+		writeUint(h, l.Seq)
+	}
+	for _, k := range s.Cases {
+		writeString(h, k.Reference)
+		writeString(h, k.Topic)
+		writeUint(h, uint64(k.Status))
+		writeUint(h, uint64(k.OpenedAt.UnixNano()))
+		writeUint(h, uint64(k.UpdatedAt.UnixNano()))
+		writeUint(h, k.UpdatedSeq)
+	}
+}
+
+func hashTimeline(ctx context.Context, h hash.Hash, s Store, id string) error {
+	const page = 500
+	var after uint64
+	for {
+		entries, err := s.After(ctx, id, after, page)
+		if err != nil {
+			return err
+		}
+		for _, e := range entries {
+			writeUint(h, e.Seq)
+			b, err := proto.MarshalOptions{Deterministic: true}.Marshal(e.Interaction)
+			if err != nil {
+				return err
+			}
+			writeString(h, string(b))
+			after = e.Seq
+		}
+		if len(entries) < page {
+			return nil
+		}
+	}
+}
+
+func writeUint(h hash.Hash, v uint64) {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], v)
+	h.Write(b[:])
+}
+
+func writeString(h hash.Hash, s string) {
+	if len(s) > math.MaxUint32 {
+		s = s[:math.MaxUint32]
+	}
+	writeUint(h, uint64(len(s)))
+	h.Write([]byte(s))
+}

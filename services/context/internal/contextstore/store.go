@@ -1,0 +1,150 @@
+// Package contextstore defines the projections the context service derives
+// from the interaction log, and the Store port they live behind. Two
+// adapters implement it: redisstore for deployments and memstore for the
+// single binary; storetest is the conformance suite both must pass.
+package contextstore
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	interactionv1 "unisson.dev/proto/unisson/interaction/v1"
+)
+
+var (
+	// ErrNotFound is returned when a citizen has no record.
+	ErrNotFound = errors.New("citizen not found")
+	// ErrEpochMismatch is returned by Apply when the store's epoch is not the
+	// one the caller holds: the store was emptied (a Redis restart without
+	// persistence, a failover to an empty replica) or rebuilt by someone else.
+	ErrEpochMismatch = errors.New("store epoch changed")
+)
+
+// Owner is the citizen an identifier is linked to.
+type Owner struct {
+	CitizenID string
+	Assurance interactionv1.Assurance
+}
+
+// Link is an identifier linked to a citizen.
+type Link struct {
+	// Key is identifier.Key(Type, Value).
+	Key       string
+	Type      interactionv1.IdentifierType
+	Value     string
+	Assurance interactionv1.Assurance
+	// Seq is the log position at which the link was made or last upgraded.
+	Seq uint64
+}
+
+// Case is a citizen's dossier as the log last described it.
+type Case struct {
+	Reference  string
+	Topic      string
+	Status     interactionv1.CaseStatus
+	OpenedAt   time.Time
+	UpdatedAt  time.Time
+	UpdatedSeq uint64
+}
+
+// Entry is one interaction on a timeline at its log position.
+type Entry struct {
+	Seq         uint64
+	Interaction *interactionv1.Interaction
+}
+
+// Citizen is the record of one citizen.
+type Citizen struct {
+	ID         string
+	CreatedSeq uint64
+	// Version is the log position of the last interaction that changed the
+	// citizen's context: the context version clients see.
+	Version   uint64
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	// MergedInto is set when this record was merged into another citizen.
+	MergedInto string
+	// Merged lists the citizens merged into this one, in merge order.
+	Merged []string
+}
+
+// Snapshot is what GetContext shows of a citizen, read in one round trip.
+type Snapshot struct {
+	Citizen Citizen
+	// Links sorted by Key.
+	Links []Link
+	// Cases sorted by Reference.
+	Cases []Case
+	// Recent interactions, newest first.
+	Recent []Entry
+	// InteractionCount is the length of the whole timeline.
+	InteractionCount int64
+}
+
+// Change is what applying one interaction does to one citizen's projections.
+// Applying the same Change twice leaves the store as applying it once.
+type Change struct {
+	Seq       uint64
+	CitizenID string
+	// OccurredAt of the interaction, for the citizen's and cases' times.
+	OccurredAt time.Time
+	// Links to add; an existing link is upgraded from claimed to verified,
+	// never downgraded.
+	Links []Link
+	// MergeFrom lists citizens merged into CitizenID by this interaction:
+	// their links, cases and timeline are added to CitizenID, their index
+	// entries point to CitizenID, and their records keep their own data with
+	// MergedInto set, so the merge can be undone.
+	MergeFrom []string
+	// Interaction is added to the timeline at Seq.
+	Interaction *interactionv1.Interaction
+	// Case, when set, replaces the stored case of the same reference unless
+	// that one is newer (UpdatedSeq ≥ Seq); OpenedAt of an existing case is
+	// kept.
+	Case *Case
+}
+
+// Batch is a run of changes from consecutive log positions.
+type Batch struct {
+	// Epoch the caller read from the store; Apply fails with
+	// ErrEpochMismatch when the store's differs.
+	Epoch   string
+	Changes []Change
+	// AppliedSeq is the log position the store has applied once the batch is
+	// in; it may be past the last change when messages were skipped.
+	AppliedSeq uint64
+}
+
+// Store keeps the projections. Implementations are safe for concurrent use
+// by one applier and many readers.
+type Store interface {
+	// Lookup returns the owners of the identifier keys that are linked;
+	// unknown keys are absent from the result.
+	Lookup(ctx context.Context, keys []string) (map[string]Owner, error)
+	// Apply applies the batch's changes in order, each one atomically, then
+	// records AppliedSeq.
+	Apply(ctx context.Context, b Batch) error
+	// AppliedSeq is the log position applied so far; 0 for an empty store.
+	AppliedSeq(ctx context.Context) (uint64, error)
+	// Epoch identifies the store's current life; "" when the store has no
+	// marker, i.e. it was emptied behind the service's back.
+	Epoch(ctx context.Context) (string, error)
+	// Reset drops every projection and starts a new life with epoch and
+	// AppliedSeq 0.
+	Reset(ctx context.Context, epoch string) error
+	// Snapshot returns a citizen with its links, cases and the recent
+	// newest interactions; ErrNotFound when unknown. A merged citizen is
+	// returned as is (MergedInto set); callers follow the merge.
+	Snapshot(ctx context.Context, citizenID string, recent int) (Snapshot, error)
+	// Timeline returns up to limit entries older than beforeSeq (0: from the
+	// newest), newest first.
+	Timeline(ctx context.Context, citizenID string, beforeSeq uint64, limit int) ([]Entry, error)
+	// After returns up to limit entries newer than afterSeq, oldest first.
+	After(ctx context.Context, citizenID string, afterSeq uint64, limit int) ([]Entry, error)
+	// CitizenIDs calls fn with every citizen id in ascending order, including
+	// merged ones.
+	CitizenIDs(ctx context.Context, fn func(id string) error) error
+	// Close releases the store's connections.
+	Close() error
+}
