@@ -1,0 +1,67 @@
+// Package grpcserve runs a gRPC server the way every Unisson service does:
+// health and reflection registered, bounded message sizes, keepalive, and
+// a graceful stop with a deadline.
+package grpcserve
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/keepalive"
+	"google.golang.org/grpc/reflection"
+)
+
+// MaxMessageBytes bounds every request a service accepts.
+const MaxMessageBytes = 1 << 20
+
+// Server is a gRPC server with its health service.
+type Server struct {
+	GRPC   *grpc.Server
+	Health *health.Server
+}
+
+// New returns a server with health and reflection registered. Services
+// register their own handlers on GRPC before Run.
+func New(opts ...grpc.ServerOption) *Server {
+	base := []grpc.ServerOption{
+		grpc.MaxRecvMsgSize(MaxMessageBytes),
+		grpc.KeepaliveParams(keepalive.ServerParameters{Time: time.Minute, Timeout: 20 * time.Second}),
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
+	}
+	s := &Server{GRPC: grpc.NewServer(append(base, opts...)...), Health: health.NewServer()}
+	healthpb.RegisterHealthServer(s.GRPC, s.Health)
+	reflection.Register(s.GRPC)
+	return s
+}
+
+// Run serves on l until ctx ends, then marks the server not serving, stops
+// accepting calls and waits up to ten seconds for calls in flight (streams
+// are cut after that).
+func (s *Server) Run(ctx context.Context, l net.Listener, log *slog.Logger) error {
+	errc := make(chan error, 1)
+	go func() { errc <- s.GRPC.Serve(l) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve grpc on %s: %w", l.Addr(), err)
+	case <-ctx.Done():
+	}
+	s.Health.Shutdown()
+	stopped := make(chan struct{})
+	go func() {
+		s.GRPC.GracefulStop()
+		close(stopped)
+	}()
+	select {
+	case <-stopped:
+	case <-time.After(10 * time.Second):
+		log.Warn("grpc graceful stop timed out; closing remaining streams")
+		s.GRPC.Stop()
+	}
+	return nil
+}
