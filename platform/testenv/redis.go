@@ -39,7 +39,7 @@ func StartRedis(t testing.TB) *Redis {
 	if err != nil {
 		t.Fatalf("redis-server is not installed: run `apt-get install redis-server` (or set REDIS_URL); scripts/test.sh installs it when run as root")
 	}
-	port := freePort(t)
+	port := FreePort(t)
 	r.cmd = exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
 		"--save", "", "--appendonly", "no", "--dir", t.TempDir(), "--loglevel", "warning")
 	stderr, _ := r.cmd.StdoutPipe()
@@ -123,7 +123,8 @@ func (r *Redis) waitReady(t testing.TB) {
 	}
 }
 
-func freePort(t testing.TB) int {
+// FreePort returns a TCP port on 127.0.0.1 that nothing listens on now.
+func FreePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -1,0 +1,91 @@
+// Package contextsvc assembles the context service: it opens the store,
+// consumes the interaction log into the projections and serves them over
+// gRPC. The standalone binary and the all-in-one hub both use it.
+package contextsvc
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"time"
+
+	"unisson.dev/platform/config"
+	"unisson.dev/platform/eventlog"
+)
+
+// Config is the context service's configuration.
+type Config struct {
+	GRPCAddr  string
+	AdminAddr string
+	NATSURL   string
+	// RedisURL selects the Redis store; empty selects the embedded store,
+	// rebuilt from the log at every start.
+	RedisURL    string
+	RedisPrefix string
+	Stream      eventlog.StreamConfig
+	Durable     string
+	// TokenWait bounds how long a read waits for its consistency token.
+	TokenWait time.Duration
+	// StoreTimeout bounds every store call.
+	StoreTimeout time.Duration
+}
+
+// RegisterFlags registers every setting as a flag with an environment
+// variable as its default.
+func (c *Config) RegisterFlags(fs *flag.FlagSet) {
+	config.String(fs, &c.GRPCAddr, "grpc-addr", "UNISSON_CONTEXT_GRPC_ADDR", "127.0.0.1:9090", "gRPC listen address")
+	config.String(fs, &c.AdminAddr, "admin-addr", "UNISSON_CONTEXT_ADMIN_ADDR", "127.0.0.1:9091", "admin (health, metrics, rebuild) listen address")
+	config.String(fs, &c.NATSURL, "nats-url", "UNISSON_NATS_URL", "nats://127.0.0.1:4222", "NATS server URL")
+	c.RegisterStoreFlags(fs)
+}
+
+// RegisterStoreFlags registers the settings of the store, the stream and
+// the projections, which the hub shares.
+func (c *Config) RegisterStoreFlags(fs *flag.FlagSet) {
+	config.String(fs, &c.RedisURL, "redis-url", "UNISSON_REDIS_URL", "", "Redis URL (redis://host:port/db); empty uses the embedded store")
+	config.String(fs, &c.RedisPrefix, "redis-prefix", "UNISSON_REDIS_PREFIX", "unisson:", "prefix of every Redis key")
+	c.Stream = eventlog.DefaultStreamConfig()
+	config.String(fs, &c.Stream.Name, "stream", "UNISSON_STREAM", c.Stream.Name, "JetStream stream of interactions")
+	config.String(fs, &c.Stream.SubjectPrefix, "subject-prefix", "UNISSON_SUBJECT_PREFIX", c.Stream.SubjectPrefix, "subject prefix of interactions")
+	config.Int(fs, &c.Stream.Replicas, "stream-replicas", "UNISSON_STREAM_REPLICAS", c.Stream.Replicas, "stream replicas: 1, or 3 in a cluster")
+	config.Duration(fs, &c.Stream.DuplicateWindow, "dedup-window", "UNISSON_DEDUP_WINDOW", c.Stream.DuplicateWindow, "how long message ids and idempotency keys are remembered")
+	config.Duration(fs, &c.Stream.MaxAge, "retention", "UNISSON_RETENTION", 0, "how long the log keeps interactions; 0 keeps them forever")
+	config.String(fs, &c.Durable, "consumer", "UNISSON_CONTEXT_CONSUMER", "context-projector", "durable consumer name")
+	config.Duration(fs, &c.TokenWait, "token-wait", "UNISSON_TOKEN_WAIT", 2*time.Second, "how long a read waits for its consistency token")
+	config.Duration(fs, &c.StoreTimeout, "store-timeout", "UNISSON_STORE_TIMEOUT", 5*time.Second, "deadline of every store call")
+}
+
+// Validate reports every problem at once.
+func (c Config) Validate() error {
+	errs := config.EnvErrors()
+	if c.RedisURL != "" {
+		if _, err := url.Parse(c.RedisURL); err != nil {
+			errs = append(errs, fmt.Errorf("redis-url: %w", err))
+		}
+	}
+	if err := c.Stream.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.Durable == "" {
+		errs = append(errs, errors.New("consumer: a name is required"))
+	}
+	if c.TokenWait <= 0 || c.TokenWait > time.Minute {
+		errs = append(errs, errors.New("token-wait: must be between 0 and 1m"))
+	}
+	if c.StoreTimeout <= 0 {
+		errs = append(errs, errors.New("store-timeout: must be positive"))
+	}
+	return errors.Join(errs...)
+}
+
+// LogValue logs the configuration without secrets.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("grpc_addr", c.GRPCAddr), slog.String("admin_addr", c.AdminAddr),
+		slog.String("nats_url", config.Redact(c.NATSURL)), slog.String("redis_url", config.Redact(c.RedisURL)),
+		slog.String("stream", c.Stream.Name), slog.Int("replicas", c.Stream.Replicas),
+		slog.String("consumer", c.Durable), slog.Duration("token_wait", c.TokenWait),
+	)
+}

@@ -1,0 +1,158 @@
+package contextsvc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
+	"google.golang.org/grpc"
+
+	"unisson.dev/platform/eventlog"
+	contextv1 "unisson.dev/proto/unisson/context/v1"
+
+	"unisson.dev/services/context/internal/contextapp"
+	"unisson.dev/services/context/internal/contextgrpc"
+	"unisson.dev/services/context/internal/contextstore"
+	"unisson.dev/services/context/internal/contextstore/memstore"
+	"unisson.dev/services/context/internal/contextstore/redisstore"
+	"unisson.dev/services/context/internal/logconsumer"
+	"unisson.dev/services/context/internal/projection"
+	"unisson.dev/services/context/internal/watch"
+)
+
+// Service is the context service wired to its store and the log.
+type Service struct {
+	cfg       Config
+	log       *slog.Logger
+	js        jetstream.JetStream
+	store     contextstore.Store
+	watermark *projection.Watermark
+	hub       *watch.Hub
+	consumer  *logconsumer.Consumer
+	grpc      *contextgrpc.Server
+}
+
+// New opens the store, ensures the stream exists and wires the service; it
+// applies nothing until Run.
+func New(ctx context.Context, cfg Config, nc *nats.Conn, reg prometheus.Registerer, log *slog.Logger) (*Service, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, fmt.Errorf("jetstream: %w", err)
+	}
+	if _, err := eventlog.EnsureStream(ctx, nc, js, cfg.Stream); err != nil {
+		return nil, err
+	}
+	store, err := openStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{cfg: cfg, log: log, js: js, store: store, watermark: projection.NewWatermark(0), hub: watch.NewHub()}
+	proj := projection.NewProjector(store, s.watermark, s.hub, projection.NewMetrics(reg), log)
+	s.consumer = logconsumer.New(js, logconsumer.Config{Stream: cfg.Stream, Durable: cfg.Durable}, proj, store, log)
+	s.grpc = contextgrpc.New(contextapp.New(store, s.watermark, s.hub, cfg.TokenWait), log)
+	s.registerMetrics(reg)
+	return s, nil
+}
+
+func openStore(ctx context.Context, cfg Config) (contextstore.Store, error) {
+	if cfg.RedisURL == "" {
+		return memstore.New(), nil
+	}
+	opts, err := redis.ParseURL(cfg.RedisURL)
+	if err != nil {
+		return nil, fmt.Errorf("redis url: %w", err)
+	}
+	client := redis.NewClient(opts)
+	pctx, cancel := context.WithTimeout(ctx, cfg.StoreTimeout)
+	defer cancel()
+	if err := client.Ping(pctx).Err(); err != nil {
+		_ = client.Close()
+		return nil, fmt.Errorf("connect to redis: %w", err)
+	}
+	return redisstore.New(client, cfg.RedisPrefix, cfg.StoreTimeout), nil
+}
+
+func (s *Service) registerMetrics(reg prometheus.Registerer) {
+	reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Namespace: "unisson", Subsystem: "projection", Name: "applied_position",
+			Help: "Log position the projections have applied.",
+		}, func() float64 { return float64(s.watermark.Seq()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Namespace: "unisson", Subsystem: "watch", Name: "watchers",
+			Help: "Open WatchContext streams.",
+		}, func() float64 { return float64(s.hub.Watchers()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Namespace: "unisson", Subsystem: "projection", Name: "consumer_lag",
+			Help: "Interactions in the log not yet applied to the projections.",
+		}, s.lag),
+	)
+}
+
+// lag is the stream's last position minus the applied one.
+func (s *Service) lag() float64 {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	st, err := s.js.Stream(ctx, s.cfg.Stream.Name)
+	if err != nil {
+		return -1
+	}
+	info, err := st.Info(ctx)
+	if err != nil {
+		return -1
+	}
+	return float64(info.State.LastSeq) - float64(s.watermark.Seq())
+}
+
+// Register adds ContextService to a gRPC server.
+func (s *Service) Register(g *grpc.Server) { contextv1.RegisterContextServiceServer(g, s.grpc) }
+
+// Run applies the log to the projections until ctx ends, then ends every
+// watch stream and closes the store.
+func (s *Service) Run(ctx context.Context) error {
+	defer s.store.Close()
+	defer s.hub.Shutdown()
+	if err := s.consumer.Run(ctx, 0); err != nil {
+		return fmt.Errorf("apply log: %w", err)
+	}
+	return nil
+}
+
+// StopWatches ends every watch stream, so a graceful gRPC stop need not
+// wait for them.
+func (s *Service) StopWatches() { s.hub.Shutdown() }
+
+// Ready reports whether the store answers.
+func (s *Service) Ready(ctx context.Context) error {
+	epoch, err := s.store.Epoch(ctx)
+	if err != nil {
+		return err
+	}
+	if epoch == "" {
+		return errors.New("store emptied; rebuilding")
+	}
+	return nil
+}
+
+// RebuildHandler serves POST /admin/rebuild: drop the projections and replay
+// the log, in the running service.
+func (s *Service) RebuildHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := s.consumer.Rebuild(r.Context()); err != nil {
+			http.Error(w, "rebuild failed", http.StatusInternalServerError)
+			return
+		}
+		w.WriteHeader(http.StatusAccepted)
+		_, _ = w.Write([]byte("rebuild started\n"))
+	})
+}

@@ -1,0 +1,205 @@
+// Package contextapp holds the read use cases of the context service:
+// resolve a citizen, read their context and timeline, watch it change, and
+// honour consistency tokens. It knows no transport.
+package contextapp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"unisson.dev/platform/eventlog"
+	"unisson.dev/platform/identifier"
+	interactionv1 "unisson.dev/proto/unisson/interaction/v1"
+
+	"unisson.dev/services/context/internal/contextstore"
+	"unisson.dev/services/context/internal/identity"
+	"unisson.dev/services/context/internal/projection"
+	"unisson.dev/services/context/internal/watch"
+)
+
+var (
+	// ErrInvalid is wrapped by every error caused by the request itself.
+	ErrInvalid = errors.New("invalid request")
+	// ErrNotFound means no citizen matches.
+	ErrNotFound = errors.New("no such citizen")
+	// ErrNotYet means the write a consistency token stands for is not applied
+	// yet; the client may retry.
+	ErrNotYet = errors.New("not yet applied")
+	// ErrShuttingDown ends watches when the service stops.
+	ErrShuttingDown = errors.New("service shutting down")
+)
+
+// Limits of the read API.
+const (
+	DefaultPageSize = 20
+	MaxPageSize     = 100
+	maxMergeHops    = 4
+)
+
+// CitizenRef designates a citizen by id or by an identifier.
+type CitizenRef struct {
+	CitizenID  string
+	Identifier *interactionv1.Identifier
+}
+
+// App serves reads from the store.
+type App struct {
+	store     contextstore.Store
+	watermark *projection.Watermark
+	hub       *watch.Hub
+	// TokenWait bounds how long a read waits for its consistency token.
+	tokenWait time.Duration
+}
+
+// New returns the read use cases.
+func New(store contextstore.Store, w *projection.Watermark, hub *watch.Hub, tokenWait time.Duration) *App {
+	return &App{store: store, watermark: w, hub: hub, tokenWait: tokenWait}
+}
+
+// WaitToken returns once the write token stands for is applied, or
+// ErrNotYet after the bounded wait.
+func (a *App) WaitToken(ctx context.Context, token string) error {
+	t, err := eventlog.ParseToken(token)
+	if err != nil {
+		return fmt.Errorf("%w: consistency_token: %v", ErrInvalid, err)
+	}
+	if t.Seq() <= a.watermark.Seq() {
+		return nil
+	}
+	wctx, cancel := context.WithTimeout(ctx, a.tokenWait)
+	defer cancel()
+	if err := a.watermark.Wait(wctx, t.Seq()); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("%w: position %d not reached after %s", ErrNotYet, t.Seq(), a.tokenWait)
+	}
+	return nil
+}
+
+// Resolve returns the current id of the citizen ref designates, following
+// merges.
+func (a *App) Resolve(ctx context.Context, ref CitizenRef) (string, error) {
+	id := ref.CitizenID
+	switch {
+	case id != "" && ref.Identifier != nil:
+		return "", fmt.Errorf("%w: citizen: give a citizen id or an identifier, not both", ErrInvalid)
+	case id == "" && ref.Identifier == nil:
+		return "", fmt.Errorf("%w: citizen: a citizen id or an identifier is required", ErrInvalid)
+	case ref.Identifier != nil:
+		key, err := identifierKey(ref.Identifier)
+		if err != nil {
+			return "", err
+		}
+		owners, err := a.store.Lookup(ctx, []string{key})
+		if err != nil {
+			return "", fmt.Errorf("look up identifier: %w", err)
+		}
+		o, ok := owners[key]
+		if !ok {
+			return "", ErrNotFound
+		}
+		id = o.CitizenID
+	}
+	return id, nil
+}
+
+func identifierKey(id *interactionv1.Identifier) (string, error) {
+	norm, err := identifier.Normalize(id.GetType(), id.GetValue())
+	if err != nil {
+		return "", fmt.Errorf("%w: citizen.identifier: %v", ErrInvalid, err)
+	}
+	return identifier.Key(id.GetType(), norm), nil
+}
+
+// Context returns a citizen's snapshot with its recent interactions.
+func (a *App) Context(ctx context.Context, ref CitizenRef, token string, recent int) (contextstore.Snapshot, error) {
+	if err := a.WaitToken(ctx, token); err != nil {
+		return contextstore.Snapshot{}, err
+	}
+	recent, err := pageSize(recent, "timeline_limit")
+	if err != nil {
+		return contextstore.Snapshot{}, err
+	}
+	id, err := a.Resolve(ctx, ref)
+	if err != nil {
+		return contextstore.Snapshot{}, err
+	}
+	for range maxMergeHops {
+		snap, err := a.store.Snapshot(ctx, id, recent)
+		if errors.Is(err, contextstore.ErrNotFound) {
+			return contextstore.Snapshot{}, ErrNotFound
+		}
+		if err != nil {
+			return contextstore.Snapshot{}, fmt.Errorf("read citizen: %w", err)
+		}
+		if snap.Citizen.MergedInto == "" {
+			return snap, nil
+		}
+		id = snap.Citizen.MergedInto
+	}
+	return contextstore.Snapshot{}, fmt.Errorf("read citizen: merge chain longer than %d", maxMergeHops)
+}
+
+func pageSize(n int, field string) (int, error) {
+	switch {
+	case n == 0:
+		return DefaultPageSize, nil
+	case n < 0 || n > MaxPageSize:
+		return 0, fmt.Errorf("%w: %s: must be between 1 and %d", ErrInvalid, field, MaxPageSize)
+	}
+	return n, nil
+}
+
+// IdentityMatch is the stored owner of one identifier.
+type IdentityMatch struct {
+	Identifier *interactionv1.Identifier
+	Owner      contextstore.Owner
+}
+
+// Identity is what ResolveIdentity answers.
+type Identity struct {
+	CitizenID string
+	Verified  bool
+	Matches   []IdentityMatch
+	Suggested []string
+}
+
+// ResolveIdentity applies the attachment rules to identifiers without
+// recording anything.
+func (a *App) ResolveIdentity(ctx context.Context, ids []*interactionv1.Identifier, token string) (Identity, error) {
+	if err := a.WaitToken(ctx, token); err != nil {
+		return Identity{}, err
+	}
+	if len(ids) == 0 || len(ids) > 16 {
+		return Identity{}, fmt.Errorf("%w: identifiers: give 1 to 16 identifiers", ErrInvalid)
+	}
+	ix := &interactionv1.Interaction{Subject: &interactionv1.Subject{}}
+	for i, id := range ids {
+		norm, err := identifier.Normalize(id.GetType(), id.GetValue())
+		if err != nil {
+			return Identity{}, fmt.Errorf("%w: identifiers[%d]: %v", ErrInvalid, i, err)
+		}
+		ix.Subject.Identifiers = append(ix.Subject.Identifiers,
+			&interactionv1.Identifier{Type: id.GetType(), Value: norm, Assurance: id.GetAssurance()})
+	}
+	links := identity.Keys(ix)
+	keys := make([]string, len(links))
+	for i, l := range links {
+		keys[i] = l.Key
+	}
+	owners, err := a.store.Lookup(ctx, keys)
+	if err != nil {
+		return Identity{}, fmt.Errorf("look up identifiers: %w", err)
+	}
+	d := identity.Resolve("", links, owners, "")
+	out := Identity{CitizenID: d.CitizenID, Verified: d.Verified, Suggested: append(d.Suggested, d.MergeFrom...)}
+	for i, l := range links {
+		if o, ok := owners[l.Key]; ok {
+			out.Matches = append(out.Matches, IdentityMatch{Identifier: ix.Subject.Identifiers[i], Owner: o})
+		}
+	}
+	return out, nil
+}

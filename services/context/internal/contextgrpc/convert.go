@@ -1,0 +1,58 @@
+package contextgrpc
+
+import (
+	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	contextv1 "unisson.dev/proto/unisson/context/v1"
+	interactionv1 "unisson.dev/proto/unisson/interaction/v1"
+
+	"unisson.dev/services/context/internal/contextstore"
+)
+
+func citizenContext(s contextstore.Snapshot) *contextv1.CitizenContext {
+	c := &contextv1.CitizenContext{
+		CitizenId:        s.Citizen.ID,
+		Provisional:      true,
+		Recent:           entries(s.Recent),
+		InteractionCount: s.InteractionCount,
+		MergedCitizenIds: s.Citizen.Merged,
+		CreatedAt:        ts(s.Citizen.CreatedAt),
+		UpdatedAt:        ts(s.Citizen.UpdatedAt),
+	}
+	for _, l := range s.Links {
+		if l.Assurance == interactionv1.Assurance_ASSURANCE_VERIFIED {
+			c.Provisional = false
+		}
+		c.Identifiers = append(c.Identifiers, &contextv1.LinkedIdentifier{
+			Type: l.Type, Value: l.Value, Assurance: l.Assurance, LinkedAtVersion: l.Seq,
+		})
+	}
+	for _, k := range s.Cases {
+		c.Cases = append(c.Cases, &contextv1.Case{
+			Reference: k.Reference, Topic: k.Topic, Status: k.Status,
+			OpenedAt: ts(k.OpenedAt), UpdatedAt: ts(k.UpdatedAt), UpdatedAtVersion: k.UpdatedSeq,
+		})
+	}
+	return c
+}
+
+func entries(es []contextstore.Entry) []*contextv1.TimelineEntry {
+	out := make([]*contextv1.TimelineEntry, len(es))
+	for i, e := range es {
+		out[i] = entry(e)
+	}
+	return out
+}
+
+func entry(e contextstore.Entry) *contextv1.TimelineEntry {
+	return &contextv1.TimelineEntry{Interaction: e.Interaction, Version: e.Seq}
+}
+
+func ts(t time.Time) *timestamppb.Timestamp {
+	if t.IsZero() {
+		return nil
+	}
+	return timestamppb.New(t)
+}

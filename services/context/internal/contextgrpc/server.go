@@ -1,0 +1,105 @@
+// Package contextgrpc serves ContextService over gRPC. It maps requests to
+// the read use cases and their errors to gRPC status codes, once, here.
+package contextgrpc
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	contextv1 "unisson.dev/proto/unisson/context/v1"
+
+	"unisson.dev/services/context/internal/contextapp"
+)
+
+// Server implements contextv1.ContextServiceServer.
+type Server struct {
+	contextv1.UnimplementedContextServiceServer
+	app *contextapp.App
+	log *slog.Logger
+}
+
+// New returns the gRPC server of app.
+func New(app *contextapp.App, log *slog.Logger) *Server {
+	return &Server{app: app, log: log}
+}
+
+// GetContext implements contextv1.ContextServiceServer.
+func (s *Server) GetContext(ctx context.Context, req *contextv1.GetContextRequest) (*contextv1.GetContextResponse, error) {
+	snap, err := s.app.Context(ctx, ref(req.GetCitizen()), req.GetConsistencyToken(), int(req.GetTimelineLimit()))
+	if err != nil {
+		return nil, s.status(err)
+	}
+	return &contextv1.GetContextResponse{Context: citizenContext(snap), ContextVersion: snap.Citizen.Version}, nil
+}
+
+// ListTimeline implements contextv1.ContextServiceServer.
+func (s *Server) ListTimeline(ctx context.Context, req *contextv1.ListTimelineRequest) (*contextv1.ListTimelineResponse, error) {
+	page, err := s.app.Timeline(ctx, contextapp.TimelineQuery{
+		Citizen: ref(req.GetCitizen()), Token: req.GetConsistencyToken(),
+		PageSize: int(req.GetPageSize()), PageToken: req.GetPageToken(),
+		Channels: req.GetChannels(), Kinds: req.GetKinds(), Topic: req.GetTopic(),
+	})
+	if err != nil {
+		return nil, s.status(err)
+	}
+	return &contextv1.ListTimelineResponse{
+		Entries: entries(page.Entries), NextPageToken: page.NextPage, ContextVersion: page.Version,
+	}, nil
+}
+
+// WatchContext implements contextv1.ContextServiceServer.
+func (s *Server) WatchContext(req *contextv1.WatchContextRequest, stream contextv1.ContextService_WatchContextServer) error {
+	err := s.app.Watch(stream.Context(), ref(req.GetCitizen()), req.GetResumeToken(), func(c contextapp.Change) error {
+		return stream.Send(&contextv1.WatchContextResponse{
+			CitizenId: c.CitizenID, ContextVersion: c.Entry.Seq, ResumeToken: c.ResumeToken, Entry: entry(c.Entry),
+		})
+	})
+	if err == nil || errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return s.status(err)
+}
+
+// ResolveIdentity implements contextv1.ContextServiceServer.
+func (s *Server) ResolveIdentity(ctx context.Context, req *contextv1.ResolveIdentityRequest) (*contextv1.ResolveIdentityResponse, error) {
+	id, err := s.app.ResolveIdentity(ctx, req.GetIdentifiers(), req.GetConsistencyToken())
+	if err != nil {
+		return nil, s.status(err)
+	}
+	resp := &contextv1.ResolveIdentityResponse{CitizenId: id.CitizenID, Verified: id.Verified, SuggestedCitizenIds: id.Suggested}
+	for _, m := range id.Matches {
+		resp.Matches = append(resp.Matches, &contextv1.IdentifierMatch{
+			Identifier: m.Identifier, CitizenId: m.Owner.CitizenID, LinkAssurance: m.Owner.Assurance,
+		})
+	}
+	return resp, nil
+}
+
+// status maps use-case errors to gRPC status; anything unexpected is
+// logged here and reaches the client as a generic Internal error.
+func (s *Server) status(err error) error {
+	switch {
+	case errors.Is(err, contextapp.ErrInvalid):
+		return status.Error(codes.InvalidArgument, err.Error())
+	case errors.Is(err, contextapp.ErrNotFound):
+		return status.Error(codes.NotFound, "no citizen matches")
+	case errors.Is(err, contextapp.ErrNotYet):
+		return status.Error(codes.Unavailable, "not yet: the write of this consistency token is not applied yet; retry")
+	case errors.Is(err, contextapp.ErrShuttingDown):
+		return status.Error(codes.Unavailable, "service shutting down; reconnect with your last resume token")
+	case errors.Is(err, context.DeadlineExceeded):
+		return status.Error(codes.DeadlineExceeded, "deadline exceeded")
+	case errors.Is(err, context.Canceled):
+		return status.Error(codes.Canceled, "canceled")
+	}
+	s.log.Error("context request failed", "err", err)
+	return status.Error(codes.Internal, "internal error")
+}
+
+func ref(r *contextv1.CitizenRef) contextapp.CitizenRef {
+	return contextapp.CitizenRef{CitizenID: r.GetCitizenId(), Identifier: r.GetIdentifier()}
+}

@@ -1,0 +1,145 @@
+package redisstore_test
+
+import (
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"unisson.dev/platform/testenv"
+	"unisson.dev/services/context/internal/contextstore"
+	"unisson.dev/services/context/internal/contextstore/memstore"
+	"unisson.dev/services/context/internal/contextstore/redisstore"
+	"unisson.dev/services/context/internal/contextstore/storetest"
+)
+
+const timeout = 5 * time.Second
+
+// opener returns stores on r, each under a prefix of its own.
+func opener(r *testenv.Redis) func(t *testing.T) contextstore.Store {
+	return func(t *testing.T) contextstore.Store {
+		return redisstore.New(r.Client(t), r.Prefix+testenv.RandomID()+":", timeout)
+	}
+}
+
+func TestStore(t *testing.T) {
+	storetest.Run(t, opener(testenv.StartRedis(t)))
+}
+
+// TestFlush: a Redis emptied behind the store's back (a restart without
+// persistence) has no epoch, and Apply refuses to go on.
+func TestFlush(t *testing.T) {
+	r := testenv.StartRedis(t)
+	s := redisstore.New(r.Client(t), r.Prefix, timeout)
+	ctx := t.Context()
+	if err := s.Reset(ctx, storetest.Epoch); err != nil {
+		t.Fatalf("Reset: %v", err)
+	}
+	history := storetest.History(storetest.Epoch)
+	storetest.ApplyAll(t, s, history[:2]...)
+	r.Flush(t)
+	if epoch, err := s.Epoch(ctx); err != nil || epoch != "" {
+		t.Errorf("Epoch after flush = %q, %v; want \"\"", epoch, err)
+	}
+	if err := s.Apply(ctx, history[2]); !errors.Is(err, contextstore.ErrEpochMismatch) {
+		t.Errorf("Apply after flush: error = %v, want ErrEpochMismatch", err)
+	}
+	if seq, err := s.AppliedSeq(ctx); err != nil || seq != 0 {
+		t.Errorf("AppliedSeq after flush = %d, %v; want 0", seq, err)
+	}
+}
+
+// TestWrongEpochLeavesChanges documents the cost of checking the epoch in
+// the same round trip as the writes: the batch's changes are in, its
+// AppliedSeq is not, and the caller's Reset removes them.
+func TestWrongEpochLeavesChanges(t *testing.T) {
+	s := storetest.Fresh(t, opener(testenv.StartRedis(t)))
+	ctx := t.Context()
+	b := storetest.History("other")[0]
+	if err := s.Apply(ctx, b); !errors.Is(err, contextstore.ErrEpochMismatch) {
+		t.Fatalf("Apply error = %v, want ErrEpochMismatch", err)
+	}
+	if _, err := s.Snapshot(ctx, "A", 0); err != nil {
+		t.Errorf("Snapshot(A) after a wrong epoch: %v, want the change written", err)
+	}
+	if err := s.Reset(ctx, "life-2"); err != nil {
+		t.Fatalf("Reset: %v", err)
+	}
+	if _, err := s.Snapshot(ctx, "A", 0); !errors.Is(err, contextstore.ErrNotFound) {
+		t.Errorf("Snapshot(A) after Reset: %v, want ErrNotFound", err)
+	}
+}
+
+// TestMatchesMemstore: both adapters derive the same projections.
+func TestMatchesMemstore(t *testing.T) {
+	rs := storetest.Fresh(t, opener(testenv.StartRedis(t)))
+	ms := storetest.Fresh(t, func(*testing.T) contextstore.Store { return memstore.New() })
+	for _, s := range []contextstore.Store{rs, ms} {
+		storetest.ApplyAll(t, s, storetest.History(storetest.Epoch)...)
+	}
+	if diff := cmp.Diff(storetest.Snapshots(t, ms), storetest.Snapshots(t, rs), storetest.Opts); diff != "" {
+		t.Errorf("snapshots differ (-memstore +redisstore):\n%s", diff)
+	}
+	if storetest.Checksum(t, ms) != storetest.Checksum(t, rs) {
+		t.Errorf("checksums differ")
+	}
+}
+
+// TestScriptCacheLost: Redis forgetting its scripts (a restart with
+// persistence) costs one retry, not an error.
+func TestScriptCacheLost(t *testing.T) {
+	r := testenv.StartRedis(t)
+	if !r.Private {
+		t.Skip("SCRIPT FLUSH would disturb a shared server")
+	}
+	s := storetest.Fresh(t, opener(r))
+	history := storetest.History(storetest.Epoch)
+	storetest.ApplyAll(t, s, history[0])
+	if err := r.Client(t).ScriptFlush(t.Context()).Err(); err != nil {
+		t.Fatalf("SCRIPT FLUSH: %v", err)
+	}
+	storetest.ApplyAll(t, s, history[1:]...)
+	if seq, err := s.AppliedSeq(t.Context()); err != nil || seq != 9 {
+		t.Errorf("AppliedSeq = %d, %v; want 9", seq, err)
+	}
+}
+
+// TestKeyLayout pins the key names, and that Reset keeps to its prefix.
+func TestKeyLayout(t *testing.T) {
+	r := testenv.StartRedis(t)
+	c := r.Client(t)
+	p, other := r.Prefix+"a:", r.Prefix+"b:"
+	s := redisstore.New(c, p, timeout)
+	neighbour := redisstore.New(c, other, timeout)
+	for _, st := range []contextstore.Store{s, neighbour} {
+		if err := st.Reset(t.Context(), storetest.Epoch); err != nil {
+			t.Fatalf("Reset: %v", err)
+		}
+		storetest.ApplyAll(t, st, storetest.History(storetest.Epoch)[0])
+	}
+	want := []string{
+		"citizens", "meta",
+		"{c:A}:c", "{c:A}:k", "{c:A}:l", "{c:A}:t",
+		"{c:B}:c", "{c:B}:k", "{c:B}:l", "{c:B}:t",
+		"{i:device:dev-1}", "{i:email:a@example.fr}", "{i:email:shared@example.fr}", "{i:phone:+33612345678}",
+	}
+	keys, err := c.Keys(t.Context(), p+"*").Result()
+	if err != nil {
+		t.Fatalf("KEYS: %v", err)
+	}
+	for i := range keys {
+		keys[i] = keys[i][len(p):]
+	}
+	slices.Sort(keys)
+	if diff := cmp.Diff(want, keys); diff != "" {
+		t.Errorf("keys mismatch (-want +got):\n%s", diff)
+	}
+	if err := s.Reset(t.Context(), "life-2"); err != nil {
+		t.Fatalf("Reset: %v", err)
+	}
+	if _, err := neighbour.Snapshot(t.Context(), "A", 0); err != nil {
+		t.Errorf("Reset of %q reached %q: %v", p, other, err)
+	}
+}
