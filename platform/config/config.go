@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"sort"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -34,7 +36,7 @@ func Int(fs *flag.FlagSet, p *int, name, env string, def int, text string) {
 	if s, ok := os.LookupEnv(env); ok {
 		n, err := strconv.Atoi(s)
 		if err != nil {
-			envErrors = append(envErrors, fmt.Errorf("%s: %q is not an integer", env, s))
+			envError(env, fmt.Errorf("%s: %q is not an integer", env, s))
 		} else {
 			v = n
 		}
@@ -48,7 +50,7 @@ func Duration(fs *flag.FlagSet, p *time.Duration, name, env string, def time.Dur
 	if s, ok := os.LookupEnv(env); ok {
 		d, err := time.ParseDuration(s)
 		if err != nil {
-			envErrors = append(envErrors, fmt.Errorf("%s: %q is not a duration", env, s))
+			envError(env, fmt.Errorf("%s: %q is not a duration", env, s))
 		} else {
 			v = d
 		}
@@ -56,11 +58,35 @@ func Duration(fs *flag.FlagSet, p *time.Duration, name, env string, def time.Dur
 	fs.DurationVar(p, name, v, usage(text, env))
 }
 
-var envErrors []error
+var (
+	envMu     sync.Mutex
+	envErrors = map[string]error{}
+)
+
+func envError(name string, err error) {
+	envMu.Lock()
+	defer envMu.Unlock()
+	envErrors[name] = err
+}
 
 // EnvErrors returns the malformed environment values seen while registering
-// flags, so Validate can report them with the other problems.
-func EnvErrors() []error { return envErrors }
+// flags, so Validate can report them with the other problems. The
+// environment belongs to the process, so every configuration of the
+// process reports them.
+func EnvErrors() []error {
+	envMu.Lock()
+	defer envMu.Unlock()
+	names := make([]string, 0, len(envErrors))
+	for n := range envErrors {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	out := make([]error, len(names))
+	for i, n := range names {
+		out[i] = envErrors[n]
+	}
+	return out
+}
 
 // Redact hides the password of a URL, for logging a configuration.
 func Redact(raw string) string {

@@ -6,6 +6,7 @@ package eventlog
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"strconv"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"unisson.dev/platform/config"
 	"unisson.dev/platform/interaction"
 	interactionv1 "unisson.dev/proto/unisson/interaction/v1"
 )
@@ -22,7 +24,6 @@ import (
 // atomic batch publishing, which the publisher's group commit relies on to
 // flush many interactions to disk with one fsync.
 const MinServerVersion = "2.12.0"
-
 
 // StreamConfig says how the interaction stream is set up.
 type StreamConfig struct {
@@ -43,6 +44,17 @@ type StreamConfig struct {
 // DefaultStreamConfig is the single-server configuration.
 func DefaultStreamConfig() StreamConfig {
 	return StreamConfig{Name: "INTERACTIONS", SubjectPrefix: "unisson.interactions", Replicas: 1, DuplicateWindow: 10 * time.Minute}
+}
+
+// RegisterFlags registers the stream settings on fs, with environment
+// variables as defaults; every service that touches the log shares them.
+func (c *StreamConfig) RegisterFlags(fs *flag.FlagSet) {
+	d := DefaultStreamConfig()
+	config.String(fs, &c.Name, "stream-name", "UNISSON_STREAM_NAME", d.Name, "JetStream stream of interactions")
+	config.String(fs, &c.SubjectPrefix, "stream-subject-prefix", "UNISSON_STREAM_SUBJECT_PREFIX", d.SubjectPrefix, "subject prefix of the interaction stream")
+	config.Int(fs, &c.Replicas, "stream-replicas", "UNISSON_STREAM_REPLICAS", d.Replicas, "stream replicas: 1, or 3 in a cluster")
+	config.Duration(fs, &c.DuplicateWindow, "stream-duplicate-window", "UNISSON_STREAM_DUPLICATE_WINDOW", d.DuplicateWindow, "how long message ids, hence Idempotency-Keys, are remembered")
+	config.Duration(fs, &c.MaxAge, "stream-max-age", "UNISSON_STREAM_MAX_AGE", d.MaxAge, "retention of interactions; 0 keeps them forever")
 }
 
 // Subject returns the log subject of a channel.

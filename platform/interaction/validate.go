@@ -197,11 +197,16 @@ func checkFields(c *checker, fields map[string]string) {
 	}
 }
 
-// Normalize rewrites every identifier of ix's subject to its canonical form.
-// It returns a ValidationError naming the identifiers that cannot be
+// Normalize rewrites every identifier of ix's subject, and its case
+// reference, to their canonical form. It returns a ValidationError naming the identifiers that cannot be
 // normalised and leaves those unchanged.
 func Normalize(ix *interactionv1.Interaction) error {
 	c := &checker{}
+	if ref := ix.GetCaseReference(); ref != "" {
+		if norm, err := identifier.Normalize(interactionv1.IdentifierType_IDENTIFIER_TYPE_CASE_REFERENCE, ref); err == nil {
+			ix.CaseReference = norm
+		}
+	}
 	for i, id := range ix.GetSubject().GetIdentifiers() {
 		norm, err := identifier.Normalize(id.GetType(), id.GetValue())
 		if err != nil {

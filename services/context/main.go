@@ -15,6 +15,7 @@ import (
 	"syscall"
 
 	"unisson.dev/platform/config"
+	"unisson.dev/platform/eventlog"
 	"unisson.dev/platform/logging"
 
 	"unisson.dev/services/context/contextsvc"
@@ -54,7 +55,12 @@ func run(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	if rebuild {
-		return contextsvc.Rebuild(ctx, cfg, log)
+		nc, err := eventlog.Connect(cfg.NATSURL, "unisson-context-rebuild", log)
+		if err != nil {
+			return err
+		}
+		defer nc.Close()
+		return contextsvc.Rebuild(ctx, cfg, nc, log)
 	}
 	return contextsvc.Run(ctx, cfg, log)
 }

@@ -46,12 +46,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 func (c *Config) RegisterStoreFlags(fs *flag.FlagSet) {
 	config.String(fs, &c.RedisURL, "redis-url", "UNISSON_REDIS_URL", "", "Redis URL (redis://host:port/db); empty uses the embedded store")
 	config.String(fs, &c.RedisPrefix, "redis-prefix", "UNISSON_REDIS_PREFIX", "unisson:", "prefix of every Redis key")
-	c.Stream = eventlog.DefaultStreamConfig()
-	config.String(fs, &c.Stream.Name, "stream", "UNISSON_STREAM", c.Stream.Name, "JetStream stream of interactions")
-	config.String(fs, &c.Stream.SubjectPrefix, "subject-prefix", "UNISSON_SUBJECT_PREFIX", c.Stream.SubjectPrefix, "subject prefix of interactions")
-	config.Int(fs, &c.Stream.Replicas, "stream-replicas", "UNISSON_STREAM_REPLICAS", c.Stream.Replicas, "stream replicas: 1, or 3 in a cluster")
-	config.Duration(fs, &c.Stream.DuplicateWindow, "dedup-window", "UNISSON_DEDUP_WINDOW", c.Stream.DuplicateWindow, "how long message ids and idempotency keys are remembered")
-	config.Duration(fs, &c.Stream.MaxAge, "retention", "UNISSON_RETENTION", 0, "how long the log keeps interactions; 0 keeps them forever")
+	c.Stream.RegisterFlags(fs)
 	config.String(fs, &c.Durable, "consumer", "UNISSON_CONTEXT_CONSUMER", "context-projector", "durable consumer name")
 	config.Duration(fs, &c.TokenWait, "token-wait", "UNISSON_TOKEN_WAIT", 2*time.Second, "how long a read waits for its consistency token")
 	config.Duration(fs, &c.StoreTimeout, "store-timeout", "UNISSON_STORE_TIMEOUT", 5*time.Second, "deadline of every store call")

@@ -7,6 +7,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"golang.org/x/sync/errgroup"
 
@@ -64,12 +65,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 // Rebuild drops the projections and replays the whole log into them, then
 // returns. Stop the running context service first: one applier at a time.
 // A running service rebuilds through POST /admin/rebuild instead.
-func Rebuild(ctx context.Context, cfg Config, log *slog.Logger) error {
-	nc, err := eventlog.Connect(cfg.NATSURL, "unisson-context-rebuild", log)
-	if err != nil {
-		return err
-	}
-	defer nc.Close()
+func Rebuild(ctx context.Context, cfg Config, nc *nats.Conn, log *slog.Logger) error {
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return fmt.Errorf("jetstream: %w", err)

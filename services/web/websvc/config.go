@@ -42,7 +42,7 @@ func DefaultConfig() Config {
 		HTTPAddr:       ":8080",
 		AdminAddr:      ":9080",
 		NATSURL:        "nats://127.0.0.1:4222",
-		ContextAddr:    "127.0.0.1:7070",
+		ContextAddr:    "127.0.0.1:9090", // the context service's default gRPC address
 		MaxBodyBytes:   64 << 10,
 		ReadTimeout:    5 * time.Second,
 		PublishTimeout: 10 * time.Second,
@@ -61,11 +61,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	config.Int(fs, &c.MaxBodyBytes, "max-body-bytes", "UNISSON_WEB_MAX_BODY_BYTES", d.MaxBodyBytes, "largest accepted request body in bytes")
 	config.Duration(fs, &c.ReadTimeout, "read-timeout", "UNISSON_WEB_READ_TIMEOUT", d.ReadTimeout, "deadline of one context service call")
 	config.Duration(fs, &c.PublishTimeout, "publish-timeout", "UNISSON_WEB_PUBLISH_TIMEOUT", d.PublishTimeout, "deadline of one write to the interaction log")
-	config.String(fs, &c.Stream.Name, "stream-name", "UNISSON_STREAM_NAME", d.Stream.Name, "JetStream stream of interactions")
-	config.String(fs, &c.Stream.SubjectPrefix, "stream-subject-prefix", "UNISSON_STREAM_SUBJECT_PREFIX", d.Stream.SubjectPrefix, "subject prefix of the interaction stream")
-	config.Int(fs, &c.Stream.Replicas, "stream-replicas", "UNISSON_STREAM_REPLICAS", d.Stream.Replicas, "stream replicas: 1, 3 or 5")
-	config.Duration(fs, &c.Stream.DuplicateWindow, "stream-duplicate-window", "UNISSON_STREAM_DUPLICATE_WINDOW", d.Stream.DuplicateWindow, "how long message ids, hence Idempotency-Keys, are remembered")
-	config.Duration(fs, &c.Stream.MaxAge, "stream-max-age", "UNISSON_STREAM_MAX_AGE", d.Stream.MaxAge, "retention of interactions; 0 keeps them forever")
+	c.Stream.RegisterFlags(fs)
 }
 
 // Validate reports every problem of c at once, including malformed
@@ -73,7 +69,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 func (c Config) Validate() error {
 	errs := append([]error(nil), config.EnvErrors()...)
 	errs = append(errs, checkAddr("http address", c.HTTPAddr), checkAddr("admin address", c.AdminAddr))
-	if c.HTTPAddr == c.AdminAddr {
+	if c.HTTPAddr == c.AdminAddr && !strings.HasSuffix(c.HTTPAddr, ":0") {
 		errs = append(errs, errors.New("http and admin addresses must differ"))
 	}
 	errs = append(errs, checkNATSURL(c.NATSURL))

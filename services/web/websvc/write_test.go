@@ -1,6 +1,7 @@
 package websvc_test
 
 import (
+	"fmt"
 	"net/http"
 	"regexp"
 	"testing"
@@ -75,7 +76,7 @@ func TestPublishesMessageAndForm(t *testing.T) {
 			}
 			rc := decode[receipt](t, resp)
 			seq := uint64(i + 1)
-			if !ulidPattern.MatchString(rc.InteractionID) || rc.ConsistencyToken != "v1."+string(rune('0'+seq)) {
+			if !ulidPattern.MatchString(rc.InteractionID) || rc.ConsistencyToken != fmt.Sprintf("v1.%d", seq) {
 				t.Fatalf("receipt %+v, want a ULID and token v1.%d", rc, seq)
 			}
 			if got := w.NATS.StreamMessages(t, w.JS); got != seq {

@@ -74,6 +74,9 @@ func (c *Consumer) Run(ctx context.Context, until uint64) error {
 		} else {
 			start, err = c.proj.Start(ctx, NewEpoch())
 		}
+		if ctx.Err() != nil {
+			return nil
+		}
 		if err != nil {
 			return err
 		}
@@ -81,6 +84,9 @@ func (c *Consumer) Run(ctx context.Context, until uint64) error {
 			return nil
 		}
 		cons, err := c.position(ctx, start)
+		if ctx.Err() != nil {
+			return nil
+		}
 		if err != nil {
 			return err
 		}

@@ -160,7 +160,11 @@ func (p *Projector) applyRun(ctx context.Context, events []event, last uint64) (
 		changes = append(changes, c)
 		applied = append(applied, Applied{CitizenID: c.CitizenID, Entry: contextstore.Entry{Seq: e.seq, Interaction: c.Interaction}, Merged: c.MergeFrom})
 		for _, l := range c.Links {
-			owners[l.Key] = contextstore.Owner{CitizenID: c.CitizenID, Assurance: max(l.Assurance, owners[l.Key].Assurance)}
+			o := contextstore.Owner{CitizenID: c.CitizenID, Assurance: l.Assurance}
+			if prev, ok := owners[l.Key]; ok && prev.CitizenID == c.CitizenID {
+				o.Assurance = max(o.Assurance, prev.Assurance)
+			}
+			owners[l.Key] = o
 		}
 		n++
 		if len(c.MergeFrom) > 0 {

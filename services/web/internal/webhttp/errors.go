@@ -58,7 +58,7 @@ func invalid(fields ...fieldError) apiError {
 }
 
 // intakeError maps the intake use case's errors.
-func (s *Server) intakeError(r *http.Request, err error) apiError {
+func (s *server) intakeError(r *http.Request, err error) apiError {
 	var verr interaction.ValidationError
 	switch {
 	case errors.Is(err, intake.ErrInvalid) && errors.As(err, &verr):
@@ -97,7 +97,7 @@ func clientField(f string) string {
 // readError maps a context service failure. Only InvalidArgument passes the
 // service's message on: it is meant for clients; other messages may carry
 // internal details and are neither shown nor logged.
-func (s *Server) readError(r *http.Request, err error) apiError {
+func (s *server) readError(r *http.Request, err error) apiError {
 	st := status.Convert(err)
 	switch code := st.Code(); {
 	case code == codes.InvalidArgument:

@@ -23,7 +23,7 @@ func RequestID(ctx context.Context) string {
 
 // withRequestID keeps a well-formed incoming X-Request-Id (set by a proxy)
 // or makes a new one, and echoes it in the response.
-func (s *Server) withRequestID(next http.Handler) http.Handler {
+func (s *server) withRequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get(RequestIDHeader)
 		if !validRequestID(id) {
@@ -53,7 +53,7 @@ func validRequestID(id string) bool {
 // bodies nor query strings: both carry e-mail addresses and phone numbers.
 // It reads r.Pattern after the call, which the ServeMux sets on this very
 // request, so the handlers below must not replace the request.
-func (s *Server) withAccessLog(next http.Handler) http.Handler {
+func (s *server) withAccessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
@@ -77,7 +77,7 @@ func (s *Server) withAccessLog(next http.Handler) http.Handler {
 
 // withRecover turns a panic into a 500 and logs the stack, not the value,
 // which could hold request data.
-func (s *Server) withRecover(next http.Handler) http.Handler {
+func (s *server) withRecover(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
 			v := recover()

@@ -13,7 +13,7 @@ import (
 
 const maxPageToken = 1024
 
-func (s *Server) getContext(w http.ResponseWriter, r *http.Request) {
+func (s *server) getContext(w http.ResponseWriter, r *http.Request) {
 	q := parseQuery(r.URL.RawQuery, "consistency_token", "timeline_limit")
 	req := &contextv1.GetContextRequest{}
 	if q.values != nil {
@@ -33,7 +33,7 @@ func (s *Server) getContext(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, newContextView(resp))
 }
 
-func (s *Server) getTimeline(w http.ResponseWriter, r *http.Request) {
+func (s *server) getTimeline(w http.ResponseWriter, r *http.Request) {
 	q := parseQuery(r.URL.RawQuery, "consistency_token", "page_size", "page_token", "channel", "kind", "topic")
 	req := &contextv1.ListTimelineRequest{}
 	if q.values != nil {
@@ -63,7 +63,7 @@ func (s *Server) getTimeline(w http.ResponseWriter, r *http.Request) {
 
 // readContext bounds a context service call and tells the service, for its
 // audit trail, which channel and request the read comes from.
-func (s *Server) readContext(r *http.Request) (context.Context, context.CancelFunc) {
+func (s *server) readContext(r *http.Request) (context.Context, context.CancelFunc) {
 	ctx := metadata.AppendToOutgoingContext(r.Context(),
 		"x-unisson-channel", "web", "x-request-id", RequestID(r.Context()))
 	return context.WithTimeout(ctx, s.opts.ReadTimeout)

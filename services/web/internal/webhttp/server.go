@@ -9,8 +9,8 @@ import (
 	"net/http"
 	"time"
 
-	"unisson.dev/services/web/internal/intake"
 	contextv1 "unisson.dev/proto/unisson/context/v1"
+	"unisson.dev/services/web/internal/intake"
 )
 
 // Options bound what one request may cost.
@@ -38,8 +38,8 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// Server holds the handlers' dependencies.
-type Server struct {
+// server holds the handlers' dependencies.
+type server struct {
 	opts    Options
 	intake  *intake.Service
 	context contextv1.ContextServiceClient
@@ -51,7 +51,7 @@ type Server struct {
 // panic recovery and metrics.
 func New(opts Options, in *intake.Service, cc contextv1.ContextServiceClient, log *slog.Logger, m *Metrics) http.Handler {
 	opts = opts.withDefaults()
-	s := &Server{opts: opts, intake: in, context: cc, log: log, metrics: m}
+	s := &server{opts: opts, intake: in, context: cc, log: log, metrics: m}
 	mux := http.NewServeMux()
 	// Patterns carry no method so that a wrong method gets a JSON 405.
 	mux.Handle("/v1/messages", allow(http.MethodPost, s.postMessage))

@@ -8,8 +8,8 @@ import (
 
 	"unisson.dev/platform/identifier"
 	"unisson.dev/platform/interaction"
-	"unisson.dev/services/web/internal/intake"
 	contextv1 "unisson.dev/proto/unisson/context/v1"
+	"unisson.dev/services/web/internal/intake"
 )
 
 // The views show the context service's answers with short lower-case names

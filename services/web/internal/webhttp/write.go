@@ -47,7 +47,7 @@ type receiptResponse struct {
 	ConsistencyToken string `json:"consistency_token"`
 }
 
-func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
+func (s *server) postMessage(w http.ResponseWriter, r *http.Request) {
 	var req messageRequest
 	key, ok := s.decode(w, r, &req)
 	if !ok {
@@ -60,7 +60,7 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func (s *Server) postForm(w http.ResponseWriter, r *http.Request) {
+func (s *server) postForm(w http.ResponseWriter, r *http.Request) {
 	var req formRequest
 	key, ok := s.decode(w, r, &req)
 	if !ok {
@@ -75,7 +75,7 @@ func (s *Server) postForm(w http.ResponseWriter, r *http.Request) {
 }
 
 // submit runs one intake call under the publish deadline and answers 202.
-func (s *Server) submit(w http.ResponseWriter, r *http.Request, kind string, call func(context.Context) (intake.Receipt, error)) {
+func (s *server) submit(w http.ResponseWriter, r *http.Request, kind string, call func(context.Context) (intake.Receipt, error)) {
 	ctx, cancel := context.WithTimeout(r.Context(), s.opts.PublishTimeout)
 	defer cancel()
 	start := time.Now()
@@ -109,7 +109,7 @@ func toIntake(ids []identifierJSON) []intake.Identifier {
 // decode checks the content type and the Idempotency-Key header, then reads
 // exactly one JSON object of known fields into v. On failure it has written
 // the error response.
-func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) (key string, ok bool) {
+func (s *server) decode(w http.ResponseWriter, r *http.Request, v any) (key string, ok bool) {
 	if !isJSON(r.Header.Get("Content-Type")) {
 		writeError(w, apiError{status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type",
 			Message: "send the body as application/json (UTF-8)"})
@@ -156,7 +156,7 @@ func isTooLarge(err error) bool {
 
 // decodeError turns a JSON decoding failure into a response naming the
 // field at fault when there is one.
-func (s *Server) decodeError(err error) apiError {
+func (s *server) decodeError(err error) apiError {
 	var (
 		syntax  *json.SyntaxError
 		typeErr *json.UnmarshalTypeError

@@ -11,7 +11,8 @@ import (
 	"unisson.dev/services/context/internal/contextstore"
 )
 
-// errNoScript means Redis lost its script cache; Apply retries with EVAL.
+// errNoScript means Redis lacks a script: it restarted, failed over or
+// never saw them; Apply loads them and sends the batch again.
 var errNoScript = errors.New("script not cached")
 
 // Apply sends the batch in one pipelined round trip: one script per change,
@@ -20,10 +21,13 @@ var errNoScript = errors.New("script not cached")
 // takes a few more round trips. On a wrong epoch the changes are written
 // but AppliedSeq is not: the caller must Reset, which deletes them.
 func (s *Store) Apply(ctx context.Context, b contextstore.Batch) error {
-	err := s.applyBatch(ctx, b, false)
+	err := s.applyBatch(ctx, b)
 	if errors.Is(err, errNoScript) {
 		// Every step is idempotent, so the batch is simply sent again.
-		err = s.applyBatch(ctx, b, true)
+		if err := s.loadScripts(ctx); err != nil {
+			return fmt.Errorf("apply: %w", err)
+		}
+		err = s.applyBatch(ctx, b)
 	}
 	if err != nil {
 		return fmt.Errorf("apply: %w", err)
@@ -32,34 +36,34 @@ func (s *Store) Apply(ctx context.Context, b contextstore.Batch) error {
 }
 
 // applyBatch pipelines the changes up to each merge, runs the merge, and
-// ends with the epoch check. eval sends script sources instead of hashes.
-func (s *Store) applyBatch(ctx context.Context, b contextstore.Batch, eval bool) error {
+// ends with the epoch check.
+func (s *Store) applyBatch(ctx context.Context, b contextstore.Batch) error {
 	start := 0
 	for i, c := range b.Changes {
 		if len(c.MergeFrom) == 0 {
 			continue
 		}
-		if err := s.send(ctx, b.Changes[start:i+1], nil, eval); err != nil {
+		if err := s.send(ctx, b.Changes[start:i+1], nil); err != nil {
 			return err
 		}
-		if err := s.merge(ctx, c.CitizenID, c.MergeFrom, eval); err != nil {
+		if err := s.merge(ctx, c.CitizenID, c.MergeFrom); err != nil {
 			return err
 		}
 		start = i + 1
 	}
-	return s.send(ctx, b.Changes[start:], &b, eval)
+	return s.send(ctx, b.Changes[start:], &b)
 }
 
 // send writes changes in one round trip, then checks b's epoch and records
 // its AppliedSeq when b is not nil.
-func (s *Store) send(ctx context.Context, changes []contextstore.Change, b *contextstore.Batch, eval bool) error {
+func (s *Store) send(ctx context.Context, changes []contextstore.Change, b *contextstore.Batch) error {
 	ctx, cancel := s.call(ctx)
 	defer cancel()
 	pipe := s.client.Pipeline()
 	ids := make([]redis.Z, 0, len(changes))
 	seen := make(map[string]bool, len(changes))
 	for _, c := range changes {
-		if err := s.queueChange(ctx, pipe, c, eval); err != nil {
+		if err := s.queueChange(ctx, pipe, c); err != nil {
 			return err
 		}
 		if !seen[c.CitizenID] {
@@ -72,7 +76,7 @@ func (s *Store) send(ctx context.Context, changes []contextstore.Change, b *cont
 	}
 	var meta *redis.Cmd
 	if b != nil {
-		meta = run(ctx, pipe, metaScript, eval, []string{s.metaKey()}, b.Epoch, strconv.FormatUint(b.AppliedSeq, 10))
+		meta = metaScript.EvalSha(ctx, pipe, []string{s.metaKey()}, b.Epoch, strconv.FormatUint(b.AppliedSeq, 10))
 	}
 	if err := exec(ctx, pipe); err != nil {
 		return err
@@ -84,15 +88,15 @@ func (s *Store) send(ctx context.Context, changes []contextstore.Change, b *cont
 }
 
 // queueChange queues the change's citizen script and its index updates.
-func (s *Store) queueChange(ctx context.Context, pipe redis.Pipeliner, c contextstore.Change, eval bool) error {
+func (s *Store) queueChange(ctx context.Context, pipe redis.Pipeliner, c contextstore.Change) error {
 	args, err := changeArgs(c)
 	if err != nil {
 		return fmt.Errorf("change %d: %w", c.Seq, err)
 	}
 	k := s.citizenKeys(c.CitizenID)
-	run(ctx, pipe, changeScript, eval, []string{k.c, k.l, k.k, k.t}, args...)
+	changeScript.EvalSha(ctx, pipe, []string{k.c, k.l, k.k, k.t}, args...)
 	for _, l := range c.Links {
-		run(ctx, pipe, indexScript, eval, []string{s.indexKey(l.Key)},
+		indexScript.EvalSha(ctx, pipe, []string{s.indexKey(l.Key)},
 			c.CitizenID, strconv.Itoa(int(l.Assurance)), "")
 	}
 	return nil
@@ -124,12 +128,17 @@ func changeArgs(c contextstore.Change) ([]any, error) {
 	return args, nil
 }
 
-// run queues a script by hash, or by source after Redis lost its cache.
-func run(ctx context.Context, pipe redis.Pipeliner, sc *redis.Script, eval bool, keys []string, args ...any) *redis.Cmd {
-	if eval {
-		return sc.Eval(ctx, pipe, keys, args...)
+// loadScripts loads every script; on a cluster, on every shard.
+func (s *Store) loadScripts(ctx context.Context) error {
+	for _, sc := range []*redis.Script{changeScript, indexScript, metaScript, mergeScript} {
+		cctx, cancel := s.call(ctx)
+		err := sc.Load(cctx, s.client).Err()
+		cancel()
+		if err != nil {
+			return fmt.Errorf("load scripts: %w", err)
+		}
 	}
-	return sc.EvalSha(ctx, pipe, keys, args...)
+	return nil
 }
 
 // exec runs the pipeline and reports a lost script cache as errNoScript.

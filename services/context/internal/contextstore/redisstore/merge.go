@@ -11,20 +11,19 @@ import (
 // merge merges each of froms into target. Merges are rare, so each takes a
 // few round trips; every step is idempotent, so a batch sent again after a
 // failure finishes the job.
-// eval sends script sources instead of hashes.
-func (s *Store) merge(ctx context.Context, target string, froms []string, eval bool) error {
+func (s *Store) merge(ctx context.Context, target string, froms []string) error {
 	for _, from := range froms {
 		if from == target {
 			continue
 		}
-		if err := s.mergeOne(ctx, target, from, eval); err != nil {
+		if err := s.mergeOne(ctx, target, from); err != nil {
 			return fmt.Errorf("merge %s into %s: %w", from, target, err)
 		}
 	}
 	return nil
 }
 
-func (s *Store) mergeOne(ctx context.Context, target, from string, eval bool) error {
+func (s *Store) mergeOne(ctx context.Context, target, from string) error {
 	src, dst := s.citizenKeys(from), s.citizenKeys(target)
 	links, cases, found, err := s.readMerged(ctx, src)
 	if err != nil || !found {
@@ -37,7 +36,7 @@ func (s *Store) mergeOne(ctx context.Context, target, from string, eval bool) er
 	if err != nil {
 		return err
 	}
-	return s.repoint(ctx, target, from, src.c, owners, eval)
+	return s.repoint(ctx, target, from, src.c, owners)
 }
 
 // readMerged reads the merged citizen's links and cases as stored.
@@ -113,12 +112,12 @@ func (s *Store) copyRecords(ctx context.Context, dst citizenKeys, from string, l
 
 // repoint moves the merged citizen's index entries to target and marks the
 // merged record, in one round trip.
-func (s *Store) repoint(ctx context.Context, target, from, fromRecord string, owners map[string]string, eval bool) error {
+func (s *Store) repoint(ctx context.Context, target, from, fromRecord string, owners map[string]string) error {
 	ctx, cancel := s.call(ctx)
 	defer cancel()
 	pipe := s.client.Pipeline()
 	for key, a := range owners {
-		run(ctx, pipe, indexScript, eval, []string{s.indexKey(key)}, target, a, from)
+		indexScript.EvalSha(ctx, pipe, []string{s.indexKey(key)}, target, a, from)
 	}
 	pipe.HSet(ctx, fromRecord, "merged_into", target)
 	if err := exec(ctx, pipe); err != nil {

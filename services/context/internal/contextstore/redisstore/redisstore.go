@@ -41,7 +41,7 @@ var _ contextstore.Store = (*Store)(nil)
 // New returns a store keeping its keys under prefix; every Redis round trip
 // is bounded by timeout. prefix must not be a prefix of another store's
 // prefix (end it with ":"), since Reset deletes every key that starts with
-// it. The caller keeps ownership of client.
+// it. The store owns client: Close closes it.
 func New(client redis.UniversalClient, prefix string, timeout time.Duration) *Store {
 	return &Store{client: client, prefix: prefix, timeout: timeout}
 }
@@ -156,5 +156,10 @@ func (s *Store) citizenPage(ctx context.Context, from string, n int64) ([]string
 	}).Result()
 }
 
-// Close does nothing: the client belongs to the caller, who may share it.
-func (s *Store) Close() error { return nil }
+// Close closes the Redis client.
+func (s *Store) Close() error {
+	if err := s.client.Close(); err != nil {
+		return fmt.Errorf("close: %w", err)
+	}
+	return nil
+}

@@ -96,11 +96,12 @@ func TestScriptCacheLost(t *testing.T) {
 	}
 	s := storetest.Fresh(t, opener(r))
 	history := storetest.History(storetest.Epoch)
-	storetest.ApplyAll(t, s, history[0])
-	if err := r.Client(t).ScriptFlush(t.Context()).Err(); err != nil {
-		t.Fatalf("SCRIPT FLUSH: %v", err)
+	for _, b := range history {
+		if err := r.Client(t).ScriptFlush(t.Context()).Err(); err != nil {
+			t.Fatalf("SCRIPT FLUSH: %v", err)
+		}
+		storetest.ApplyAll(t, s, b)
 	}
-	storetest.ApplyAll(t, s, history[1:]...)
 	if seq, err := s.AppliedSeq(t.Context()); err != nil || seq != 9 {
 		t.Errorf("AppliedSeq = %d, %v; want 9", seq, err)
 	}

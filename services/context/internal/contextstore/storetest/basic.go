@@ -48,8 +48,11 @@ func testEmpty(t *testing.T, open func(t *testing.T) contextstore.Store) {
 
 func testApplyCreates(t *testing.T, open func(t *testing.T) contextstore.Store) {
 	s := Fresh(t, open)
+	// A key not made by identifier.Key must keep its value.
+	odd := contextstore.Link{Key: "legacy:42", Type: interactionv1.IdentifierType_IDENTIFIER_TYPE_DEVICE_ID,
+		Value: "device:42", Assurance: claimed, Seq: 1}
 	ApplyAll(t, s, batch(4,
-		withCase(withLinks(Change(1, "A"), link(keyA, claimed, 1), link(keyPhone, verified, 1)),
+		withCase(withLinks(Change(1, "A"), link(keyA, claimed, 1), link(keyPhone, verified, 1), odd),
 			"DOS-1", interactionv1.CaseStatus_CASE_STATUS_SUBMITTED),
 		Change(2, "A"),
 	))
@@ -58,7 +61,7 @@ func testApplyCreates(t *testing.T, open func(t *testing.T) contextstore.Store) 
 	}
 	want := contextstore.Snapshot{
 		Citizen: contextstore.Citizen{ID: "A", CreatedSeq: 1, Version: 2, CreatedAt: At(1), UpdatedAt: At(2)},
-		Links:   []contextstore.Link{link(keyA, claimed, 1), link(keyPhone, verified, 1)},
+		Links:   []contextstore.Link{link(keyA, claimed, 1), odd, link(keyPhone, verified, 1)},
 		Cases: []contextstore.Case{{
 			Reference: "DOS-1", Topic: "housing.benefit", Status: interactionv1.CaseStatus_CASE_STATUS_SUBMITTED,
 			OpenedAt: At(1), UpdatedAt: At(1), UpdatedSeq: 1,
@@ -96,6 +99,7 @@ func testIdempotent(t *testing.T, open func(t *testing.T) contextstore.Store) {
 		{"last batch again", history[len(history)-1:]},
 		{"whole log again", history},
 		{"merge batch twice", []contextstore.Batch{history[2], history[2]}},
+		{"empty batch at an older position", []contextstore.Batch{batch(1)}},
 	}
 	for _, tc := range tests {
 		ApplyAll(t, s, tc.batches...)

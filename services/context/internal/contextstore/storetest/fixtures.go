@@ -18,6 +18,7 @@ var (
 	keyShared = identifier.Key(interactionv1.IdentifierType_IDENTIFIER_TYPE_EMAIL, "shared@example.fr")
 	keyPhone  = identifier.Key(interactionv1.IdentifierType_IDENTIFIER_TYPE_PHONE, "+33612345678")
 	keyDevice = identifier.Key(interactionv1.IdentifierType_IDENTIFIER_TYPE_DEVICE_ID, "dev-1")
+	keyIDP    = identifier.Key(interactionv1.IdentifierType_IDENTIFIER_TYPE_IDP_SUBJECT, "https://idp.example.fr|42")
 )
 
 const (
@@ -83,8 +84,8 @@ func link(key string, a interactionv1.Assurance, seq uint64) contextstore.Link {
 
 // History is a short log touching every projection, in three batches: A
 // and B are created with overlapping cases, B's device is taken over by C,
-// A takes B's shared address, then A absorbs B (and an unknown citizen),
-// upgrades B's phone, and C upgrades the device without an interaction.
+// A takes B's shared address, then A absorbs B (and an unknown citizen)
+// and upgrades B's phone, and C logs in without an interaction.
 func History(epoch string) []contextstore.Batch {
 	return []contextstore.Batch{
 		{Epoch: epoch, AppliedSeq: 3, Changes: []contextstore.Change{
@@ -101,7 +102,7 @@ func History(epoch string) []contextstore.Batch {
 		{Epoch: epoch, AppliedSeq: 9, Changes: []contextstore.Change{
 			mergeChange(7, "A", "B", "ghost"),
 			withLinks(Change(8, "A"), link(keyPhone, verified, 8)),
-			{Seq: 9, CitizenID: "C", OccurredAt: At(9), Links: []contextstore.Link{link(keyDevice, verified, 9)}},
+			{Seq: 9, CitizenID: "C", OccurredAt: At(9), Links: []contextstore.Link{link(keyIDP, verified, 9)}},
 		}},
 	}
 }

@@ -23,9 +23,10 @@ func testMerge(t *testing.T, open func(t *testing.T) contextstore.Store) {
 			keyShared: {CitizenID: "A", Assurance: verified},
 			keyPhone:  {CitizenID: "A", Assurance: verified},
 			// C took the device before the merge: it stays C's.
-			keyDevice: {CitizenID: "C", Assurance: verified},
+			keyDevice: {CitizenID: "C", Assurance: claimed},
+			keyIDP:    {CitizenID: "C", Assurance: verified},
 		}
-		if diff := cmp.Diff(wantOwners, lookup(t, s, keyA, keyShared, keyPhone, keyDevice)); diff != "" {
+		if diff := cmp.Diff(wantOwners, lookup(t, s, keyA, keyShared, keyPhone, keyDevice, keyIDP)); diff != "" {
 			t.Errorf("Lookup mismatch (-want +got):\n%s", diff)
 		}
 		// Copied entries are B's interactions, byte for byte.

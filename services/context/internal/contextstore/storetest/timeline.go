@@ -48,24 +48,28 @@ func testTimeline(t *testing.T, open func(t *testing.T) contextstore.Store) {
 			wantInteractions(t, got)
 		})
 	}
-	t.Run("paging", func(t *testing.T) {
-		var all []uint64
-		var before uint64
-		for page := 0; page < 10; page++ {
-			got, err := s.Timeline(t.Context(), "A", before, 2)
-			if err != nil {
-				t.Fatalf("Timeline: %v", err)
-			}
-			if len(got) == 0 {
-				break
-			}
-			all = append(all, seqs(got)...)
-			before = got[len(got)-1].Seq
+	t.Run("paging", func(t *testing.T) { testTimelinePaging(t, s) })
+}
+
+// testTimelinePaging pages through A's timeline two entries at a time, as
+// a client would with beforeSeq.
+func testTimelinePaging(t *testing.T, s contextstore.Store) {
+	var all []uint64
+	var before uint64
+	for page := 0; page < 10; page++ {
+		got, err := s.Timeline(t.Context(), "A", before, 2)
+		if err != nil {
+			t.Fatalf("Timeline: %v", err)
 		}
-		if diff := cmp.Diff([]uint64{10, 8, 6, 4, 2}, all); diff != "" {
-			t.Errorf("paged seqs mismatch (-want +got):\n%s", diff)
+		if len(got) == 0 {
+			break
 		}
-	})
+		all = append(all, seqs(got)...)
+		before = got[len(got)-1].Seq
+	}
+	if diff := cmp.Diff([]uint64{10, 8, 6, 4, 2}, all); diff != "" {
+		t.Errorf("paged seqs mismatch (-want +got):\n%s", diff)
+	}
 }
 
 func testAfter(t *testing.T, open func(t *testing.T) contextstore.Store) {
