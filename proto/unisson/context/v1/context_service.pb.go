@@ -15,6 +15,7 @@ import (
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
+	v11 "unisson.dev/proto/unisson/answer/v1"
 	v1 "unisson.dev/proto/unisson/interaction/v1"
 	unsafe "unsafe"
 )
@@ -25,6 +26,57 @@ const (
 	// Verify that runtime/protoimpl is sufficiently up-to-date.
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
+
+type Divergence_Kind int32
+
+const (
+	Divergence_KIND_UNSPECIFIED Divergence_Kind = 0
+	// Different answer versions for one topic and context version.
+	Divergence_KIND_CHANNELS_DISAGREE Divergence_Kind = 1
+	// The citizen's last answer on the topic is superseded.
+	Divergence_KIND_OBSOLETE Divergence_Kind = 2
+)
+
+// Enum value maps for Divergence_Kind.
+var (
+	Divergence_Kind_name = map[int32]string{
+		0: "KIND_UNSPECIFIED",
+		1: "KIND_CHANNELS_DISAGREE",
+		2: "KIND_OBSOLETE",
+	}
+	Divergence_Kind_value = map[string]int32{
+		"KIND_UNSPECIFIED":       0,
+		"KIND_CHANNELS_DISAGREE": 1,
+		"KIND_OBSOLETE":          2,
+	}
+)
+
+func (x Divergence_Kind) Enum() *Divergence_Kind {
+	p := new(Divergence_Kind)
+	*p = x
+	return p
+}
+
+func (x Divergence_Kind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Divergence_Kind) Descriptor() protoreflect.EnumDescriptor {
+	return file_unisson_context_v1_context_service_proto_enumTypes[0].Descriptor()
+}
+
+func (Divergence_Kind) Type() protoreflect.EnumType {
+	return &file_unisson_context_v1_context_service_proto_enumTypes[0]
+}
+
+func (x Divergence_Kind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Divergence_Kind.Descriptor instead.
+func (Divergence_Kind) EnumDescriptor() ([]byte, []int) {
+	return file_unisson_context_v1_context_service_proto_rawDescGZIP(), []int{19, 0}
+}
 
 // CitizenRef designates a citizen by id or by any of their identifiers.
 type CitizenRef struct {
@@ -1015,11 +1067,686 @@ func (x *ResolveIdentityResponse) GetSuggestedCitizenIds() []string {
 	return nil
 }
 
+type AnswerRequest struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Citizen *CitizenRef            `protobuf:"bytes,1,opt,name=citizen,proto3" json:"citizen,omitempty"`
+	// The topic asked about; or leave it empty and give a question.
+	Topic string `protobuf:"bytes,2,opt,name=topic,proto3" json:"topic,omitempty"`
+	// A free-text question, matched to a topic by the knowledge base keywords.
+	Question string `protobuf:"bytes,3,opt,name=question,proto3" json:"question,omitempty"`
+	// The channel the answer is given on; it selects the rendering.
+	Channel v1.Channel `protobuf:"varint,4,opt,name=channel,proto3,enum=unisson.interaction.v1.Channel" json:"channel,omitempty"`
+	// Who gives the answer (the citizen themself on self-service channels).
+	Actor            *v1.Actor `protobuf:"bytes,5,opt,name=actor,proto3" json:"actor,omitempty"`
+	ConsistencyToken string    `protobuf:"bytes,6,opt,name=consistency_token,json=consistencyToken,proto3" json:"consistency_token,omitempty"`
+	// Identifiers the channel saw, recorded with the answer.
+	Identifiers   []*v1.Identifier `protobuf:"bytes,7,rep,name=identifiers,proto3" json:"identifiers,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AnswerRequest) Reset() {
+	*x = AnswerRequest{}
+	mi := &file_unisson_context_v1_context_service_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AnswerRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AnswerRequest) ProtoMessage() {}
+
+func (x *AnswerRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_unisson_context_v1_context_service_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AnswerRequest.ProtoReflect.Descriptor instead.
+func (*AnswerRequest) Descriptor() ([]byte, []int) {
+	return file_unisson_context_v1_context_service_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *AnswerRequest) GetCitizen() *CitizenRef {
+	if x != nil {
+		return x.Citizen
+	}
+	return nil
+}
+
+func (x *AnswerRequest) GetTopic() string {
+	if x != nil {
+		return x.Topic
+	}
+	return ""
+}
+
+func (x *AnswerRequest) GetQuestion() string {
+	if x != nil {
+		return x.Question
+	}
+	return ""
+}
+
+func (x *AnswerRequest) GetChannel() v1.Channel {
+	if x != nil {
+		return x.Channel
+	}
+	return v1.Channel(0)
+}
+
+func (x *AnswerRequest) GetActor() *v1.Actor {
+	if x != nil {
+		return x.Actor
+	}
+	return nil
+}
+
+func (x *AnswerRequest) GetConsistencyToken() string {
+	if x != nil {
+		return x.ConsistencyToken
+	}
+	return ""
+}
+
+func (x *AnswerRequest) GetIdentifiers() []*v1.Identifier {
+	if x != nil {
+		return x.Identifiers
+	}
+	return nil
+}
+
+// Rendering is an answer's text for one channel.
+type Rendering struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "text", "html" or "ssml"-free plain "voice" script.
+	Format string `protobuf:"bytes,1,opt,name=format,proto3" json:"format,omitempty"`
+	// Subject line for e-mail and web.
+	Subject       string `protobuf:"bytes,2,opt,name=subject,proto3" json:"subject,omitempty"`
+	Body          string `protobuf:"bytes,3,opt,name=body,proto3" json:"body,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Rendering) Reset() {
+	*x = Rendering{}
+	mi := &file_unisson_context_v1_context_service_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Rendering) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Rendering) ProtoMessage() {}
+
+func (x *Rendering) ProtoReflect() protoreflect.Message {
+	mi := &file_unisson_context_v1_context_service_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Rendering.ProtoReflect.Descriptor instead.
+func (*Rendering) Descriptor() ([]byte, []int) {
+	return file_unisson_context_v1_context_service_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *Rendering) GetFormat() string {
+	if x != nil {
+		return x.Format
+	}
+	return ""
+}
+
+func (x *Rendering) GetSubject() string {
+	if x != nil {
+		return x.Subject
+	}
+	return ""
+}
+
+func (x *Rendering) GetBody() string {
+	if x != nil {
+		return x.Body
+	}
+	return ""
+}
+
+type AnswerResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// False when no official answer applies; topic tells what was asked.
+	Answered bool `protobuf:"varint,1,opt,name=answered,proto3" json:"answered,omitempty"`
+	// Why there is no answer: "no_topic", "no_official_answer",
+	// "verification_required".
+	Reason           string      `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	Topic            string      `protobuf:"bytes,3,opt,name=topic,proto3" json:"topic,omitempty"`
+	AnswerId         string      `protobuf:"bytes,4,opt,name=answer_id,json=answerId,proto3" json:"answer_id,omitempty"`
+	AnswerVersion    uint32      `protobuf:"varint,5,opt,name=answer_version,json=answerVersion,proto3" json:"answer_version,omitempty"`
+	KnowledgeVersion string      `protobuf:"bytes,6,opt,name=knowledge_version,json=knowledgeVersion,proto3" json:"knowledge_version,omitempty"`
+	ContextVersion   uint64      `protobuf:"varint,7,opt,name=context_version,json=contextVersion,proto3" json:"context_version,omitempty"`
+	FactsUsed        []*v11.Fact `protobuf:"bytes,8,rep,name=facts_used,json=factsUsed,proto3" json:"facts_used,omitempty"`
+	Rendering        *Rendering  `protobuf:"bytes,9,opt,name=rendering,proto3" json:"rendering,omitempty"`
+	ContentHash      string      `protobuf:"bytes,10,opt,name=content_hash,json=contentHash,proto3" json:"content_hash,omitempty"`
+	LegalReferences  []string    `protobuf:"bytes,11,rep,name=legal_references,json=legalReferences,proto3" json:"legal_references,omitempty"`
+	// The answer needs a verified identity (it discloses personal details).
+	RequiresVerifiedIdentity bool `protobuf:"varint,12,opt,name=requires_verified_identity,json=requiresVerifiedIdentity,proto3" json:"requires_verified_identity,omitempty"`
+	// Token of the ledger entry recording this answer.
+	ConsistencyToken string `protobuf:"bytes,13,opt,name=consistency_token,json=consistencyToken,proto3" json:"consistency_token,omitempty"`
+	CitizenId        string `protobuf:"bytes,14,opt,name=citizen_id,json=citizenId,proto3" json:"citizen_id,omitempty"`
+	InteractionId    string `protobuf:"bytes,15,opt,name=interaction_id,json=interactionId,proto3" json:"interaction_id,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *AnswerResponse) Reset() {
+	*x = AnswerResponse{}
+	mi := &file_unisson_context_v1_context_service_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AnswerResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AnswerResponse) ProtoMessage() {}
+
+func (x *AnswerResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_unisson_context_v1_context_service_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AnswerResponse.ProtoReflect.Descriptor instead.
+func (*AnswerResponse) Descriptor() ([]byte, []int) {
+	return file_unisson_context_v1_context_service_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *AnswerResponse) GetAnswered() bool {
+	if x != nil {
+		return x.Answered
+	}
+	return false
+}
+
+func (x *AnswerResponse) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *AnswerResponse) GetTopic() string {
+	if x != nil {
+		return x.Topic
+	}
+	return ""
+}
+
+func (x *AnswerResponse) GetAnswerId() string {
+	if x != nil {
+		return x.AnswerId
+	}
+	return ""
+}
+
+func (x *AnswerResponse) GetAnswerVersion() uint32 {
+	if x != nil {
+		return x.AnswerVersion
+	}
+	return 0
+}
+
+func (x *AnswerResponse) GetKnowledgeVersion() string {
+	if x != nil {
+		return x.KnowledgeVersion
+	}
+	return ""
+}
+
+func (x *AnswerResponse) GetContextVersion() uint64 {
+	if x != nil {
+		return x.ContextVersion
+	}
+	return 0
+}
+
+func (x *AnswerResponse) GetFactsUsed() []*v11.Fact {
+	if x != nil {
+		return x.FactsUsed
+	}
+	return nil
+}
+
+func (x *AnswerResponse) GetRendering() *Rendering {
+	if x != nil {
+		return x.Rendering
+	}
+	return nil
+}
+
+func (x *AnswerResponse) GetContentHash() string {
+	if x != nil {
+		return x.ContentHash
+	}
+	return ""
+}
+
+func (x *AnswerResponse) GetLegalReferences() []string {
+	if x != nil {
+		return x.LegalReferences
+	}
+	return nil
+}
+
+func (x *AnswerResponse) GetRequiresVerifiedIdentity() bool {
+	if x != nil {
+		return x.RequiresVerifiedIdentity
+	}
+	return false
+}
+
+func (x *AnswerResponse) GetConsistencyToken() string {
+	if x != nil {
+		return x.ConsistencyToken
+	}
+	return ""
+}
+
+func (x *AnswerResponse) GetCitizenId() string {
+	if x != nil {
+		return x.CitizenId
+	}
+	return ""
+}
+
+func (x *AnswerResponse) GetInteractionId() string {
+	if x != nil {
+		return x.InteractionId
+	}
+	return ""
+}
+
+type VerifyLedgerRequest struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	Citizen          *CitizenRef            `protobuf:"bytes,1,opt,name=citizen,proto3" json:"citizen,omitempty"`
+	ConsistencyToken string                 `protobuf:"bytes,2,opt,name=consistency_token,json=consistencyToken,proto3" json:"consistency_token,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *VerifyLedgerRequest) Reset() {
+	*x = VerifyLedgerRequest{}
+	mi := &file_unisson_context_v1_context_service_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VerifyLedgerRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VerifyLedgerRequest) ProtoMessage() {}
+
+func (x *VerifyLedgerRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_unisson_context_v1_context_service_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VerifyLedgerRequest.ProtoReflect.Descriptor instead.
+func (*VerifyLedgerRequest) Descriptor() ([]byte, []int) {
+	return file_unisson_context_v1_context_service_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *VerifyLedgerRequest) GetCitizen() *CitizenRef {
+	if x != nil {
+		return x.Citizen
+	}
+	return nil
+}
+
+func (x *VerifyLedgerRequest) GetConsistencyToken() string {
+	if x != nil {
+		return x.ConsistencyToken
+	}
+	return ""
+}
+
+type VerifyLedgerResponse struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Valid   bool                   `protobuf:"varint,1,opt,name=valid,proto3" json:"valid,omitempty"`
+	Entries int64                  `protobuf:"varint,2,opt,name=entries,proto3" json:"entries,omitempty"`
+	// The first entry whose hash does not match, when invalid.
+	FirstBrokenInteractionId string `protobuf:"bytes,3,opt,name=first_broken_interaction_id,json=firstBrokenInteractionId,proto3" json:"first_broken_interaction_id,omitempty"`
+	FirstBrokenVersion       uint64 `protobuf:"varint,4,opt,name=first_broken_version,json=firstBrokenVersion,proto3" json:"first_broken_version,omitempty"`
+	Reason                   string `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Hash of the last entry: the head of the chain.
+	HeadHash      string `protobuf:"bytes,6,opt,name=head_hash,json=headHash,proto3" json:"head_hash,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VerifyLedgerResponse) Reset() {
+	*x = VerifyLedgerResponse{}
+	mi := &file_unisson_context_v1_context_service_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VerifyLedgerResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VerifyLedgerResponse) ProtoMessage() {}
+
+func (x *VerifyLedgerResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_unisson_context_v1_context_service_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VerifyLedgerResponse.ProtoReflect.Descriptor instead.
+func (*VerifyLedgerResponse) Descriptor() ([]byte, []int) {
+	return file_unisson_context_v1_context_service_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *VerifyLedgerResponse) GetValid() bool {
+	if x != nil {
+		return x.Valid
+	}
+	return false
+}
+
+func (x *VerifyLedgerResponse) GetEntries() int64 {
+	if x != nil {
+		return x.Entries
+	}
+	return 0
+}
+
+func (x *VerifyLedgerResponse) GetFirstBrokenInteractionId() string {
+	if x != nil {
+		return x.FirstBrokenInteractionId
+	}
+	return ""
+}
+
+func (x *VerifyLedgerResponse) GetFirstBrokenVersion() uint64 {
+	if x != nil {
+		return x.FirstBrokenVersion
+	}
+	return 0
+}
+
+func (x *VerifyLedgerResponse) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *VerifyLedgerResponse) GetHeadHash() string {
+	if x != nil {
+		return x.HeadHash
+	}
+	return ""
+}
+
+// Divergence is one citizen the administration may need to contact.
+type Divergence struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	Kind           Divergence_Kind        `protobuf:"varint,1,opt,name=kind,proto3,enum=unisson.context.v1.Divergence_Kind" json:"kind,omitempty"`
+	CitizenId      string                 `protobuf:"bytes,2,opt,name=citizen_id,json=citizenId,proto3" json:"citizen_id,omitempty"`
+	Topic          string                 `protobuf:"bytes,3,opt,name=topic,proto3" json:"topic,omitempty"`
+	ContextVersion uint64                 `protobuf:"varint,4,opt,name=context_version,json=contextVersion,proto3" json:"context_version,omitempty"`
+	// The answers involved as "answer_id@version on channel".
+	Answers []string `protobuf:"bytes,5,rep,name=answers,proto3" json:"answers,omitempty"`
+	// The current answer version, for KIND_OBSOLETE.
+	Current string `protobuf:"bytes,6,opt,name=current,proto3" json:"current,omitempty"`
+	// Log position of the ledger entry that revealed it.
+	Version       uint64 `protobuf:"varint,7,opt,name=version,proto3" json:"version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Divergence) Reset() {
+	*x = Divergence{}
+	mi := &file_unisson_context_v1_context_service_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Divergence) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Divergence) ProtoMessage() {}
+
+func (x *Divergence) ProtoReflect() protoreflect.Message {
+	mi := &file_unisson_context_v1_context_service_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Divergence.ProtoReflect.Descriptor instead.
+func (*Divergence) Descriptor() ([]byte, []int) {
+	return file_unisson_context_v1_context_service_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *Divergence) GetKind() Divergence_Kind {
+	if x != nil {
+		return x.Kind
+	}
+	return Divergence_KIND_UNSPECIFIED
+}
+
+func (x *Divergence) GetCitizenId() string {
+	if x != nil {
+		return x.CitizenId
+	}
+	return ""
+}
+
+func (x *Divergence) GetTopic() string {
+	if x != nil {
+		return x.Topic
+	}
+	return ""
+}
+
+func (x *Divergence) GetContextVersion() uint64 {
+	if x != nil {
+		return x.ContextVersion
+	}
+	return 0
+}
+
+func (x *Divergence) GetAnswers() []string {
+	if x != nil {
+		return x.Answers
+	}
+	return nil
+}
+
+func (x *Divergence) GetCurrent() string {
+	if x != nil {
+		return x.Current
+	}
+	return ""
+}
+
+func (x *Divergence) GetVersion() uint64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+type ListDivergencesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Kind          Divergence_Kind        `protobuf:"varint,1,opt,name=kind,proto3,enum=unisson.context.v1.Divergence_Kind" json:"kind,omitempty"`
+	PageSize      int32                  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string                 `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListDivergencesRequest) Reset() {
+	*x = ListDivergencesRequest{}
+	mi := &file_unisson_context_v1_context_service_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListDivergencesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListDivergencesRequest) ProtoMessage() {}
+
+func (x *ListDivergencesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_unisson_context_v1_context_service_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListDivergencesRequest.ProtoReflect.Descriptor instead.
+func (*ListDivergencesRequest) Descriptor() ([]byte, []int) {
+	return file_unisson_context_v1_context_service_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *ListDivergencesRequest) GetKind() Divergence_Kind {
+	if x != nil {
+		return x.Kind
+	}
+	return Divergence_KIND_UNSPECIFIED
+}
+
+func (x *ListDivergencesRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListDivergencesRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+type ListDivergencesResponse struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	Divergences      []*Divergence          `protobuf:"bytes,1,rep,name=divergences,proto3" json:"divergences,omitempty"`
+	NextPageToken    string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	KnowledgeVersion string                 `protobuf:"bytes,3,opt,name=knowledge_version,json=knowledgeVersion,proto3" json:"knowledge_version,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *ListDivergencesResponse) Reset() {
+	*x = ListDivergencesResponse{}
+	mi := &file_unisson_context_v1_context_service_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListDivergencesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListDivergencesResponse) ProtoMessage() {}
+
+func (x *ListDivergencesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_unisson_context_v1_context_service_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListDivergencesResponse.ProtoReflect.Descriptor instead.
+func (*ListDivergencesResponse) Descriptor() ([]byte, []int) {
+	return file_unisson_context_v1_context_service_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *ListDivergencesResponse) GetDivergences() []*Divergence {
+	if x != nil {
+		return x.Divergences
+	}
+	return nil
+}
+
+func (x *ListDivergencesResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+func (x *ListDivergencesResponse) GetKnowledgeVersion() string {
+	if x != nil {
+		return x.KnowledgeVersion
+	}
+	return ""
+}
+
 var File_unisson_context_v1_context_service_proto protoreflect.FileDescriptor
 
 const file_unisson_context_v1_context_service_proto_rawDesc = "" +
 	"\n" +
-	"(unisson/context/v1/context_service.proto\x12\x12unisson.context.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a(unisson/interaction/v1/interaction.proto\"z\n" +
+	"(unisson/context/v1/context_service.proto\x12\x12unisson.context.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eunisson/answer/v1/answer.proto\x1a(unisson/interaction/v1/interaction.proto\"z\n" +
 	"\n" +
 	"CitizenRef\x12\x1f\n" +
 	"\n" +
@@ -1101,13 +1828,80 @@ const file_unisson_context_v1_context_service_proto_rawDesc = "" +
 	"citizen_id\x18\x01 \x01(\tR\tcitizenId\x12\x1a\n" +
 	"\bverified\x18\x02 \x01(\bR\bverified\x12=\n" +
 	"\amatches\x18\x03 \x03(\v2#.unisson.context.v1.IdentifierMatchR\amatches\x122\n" +
-	"\x15suggested_citizen_ids\x18\x04 \x03(\tR\x13suggestedCitizenIds2\xa1\x03\n" +
+	"\x15suggested_citizen_ids\x18\x04 \x03(\tR\x13suggestedCitizenIds\"\xde\x02\n" +
+	"\rAnswerRequest\x128\n" +
+	"\acitizen\x18\x01 \x01(\v2\x1e.unisson.context.v1.CitizenRefR\acitizen\x12\x14\n" +
+	"\x05topic\x18\x02 \x01(\tR\x05topic\x12\x1a\n" +
+	"\bquestion\x18\x03 \x01(\tR\bquestion\x129\n" +
+	"\achannel\x18\x04 \x01(\x0e2\x1f.unisson.interaction.v1.ChannelR\achannel\x123\n" +
+	"\x05actor\x18\x05 \x01(\v2\x1d.unisson.interaction.v1.ActorR\x05actor\x12+\n" +
+	"\x11consistency_token\x18\x06 \x01(\tR\x10consistencyToken\x12D\n" +
+	"\videntifiers\x18\a \x03(\v2\".unisson.interaction.v1.IdentifierR\videntifiers\"Q\n" +
+	"\tRendering\x12\x16\n" +
+	"\x06format\x18\x01 \x01(\tR\x06format\x12\x18\n" +
+	"\asubject\x18\x02 \x01(\tR\asubject\x12\x12\n" +
+	"\x04body\x18\x03 \x01(\tR\x04body\"\xe8\x04\n" +
+	"\x0eAnswerResponse\x12\x1a\n" +
+	"\banswered\x18\x01 \x01(\bR\banswered\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x14\n" +
+	"\x05topic\x18\x03 \x01(\tR\x05topic\x12\x1b\n" +
+	"\tanswer_id\x18\x04 \x01(\tR\banswerId\x12%\n" +
+	"\x0eanswer_version\x18\x05 \x01(\rR\ranswerVersion\x12+\n" +
+	"\x11knowledge_version\x18\x06 \x01(\tR\x10knowledgeVersion\x12'\n" +
+	"\x0fcontext_version\x18\a \x01(\x04R\x0econtextVersion\x126\n" +
+	"\n" +
+	"facts_used\x18\b \x03(\v2\x17.unisson.answer.v1.FactR\tfactsUsed\x12;\n" +
+	"\trendering\x18\t \x01(\v2\x1d.unisson.context.v1.RenderingR\trendering\x12!\n" +
+	"\fcontent_hash\x18\n" +
+	" \x01(\tR\vcontentHash\x12)\n" +
+	"\x10legal_references\x18\v \x03(\tR\x0flegalReferences\x12<\n" +
+	"\x1arequires_verified_identity\x18\f \x01(\bR\x18requiresVerifiedIdentity\x12+\n" +
+	"\x11consistency_token\x18\r \x01(\tR\x10consistencyToken\x12\x1d\n" +
+	"\n" +
+	"citizen_id\x18\x0e \x01(\tR\tcitizenId\x12%\n" +
+	"\x0einteraction_id\x18\x0f \x01(\tR\rinteractionId\"|\n" +
+	"\x13VerifyLedgerRequest\x128\n" +
+	"\acitizen\x18\x01 \x01(\v2\x1e.unisson.context.v1.CitizenRefR\acitizen\x12+\n" +
+	"\x11consistency_token\x18\x02 \x01(\tR\x10consistencyToken\"\xec\x01\n" +
+	"\x14VerifyLedgerResponse\x12\x14\n" +
+	"\x05valid\x18\x01 \x01(\bR\x05valid\x12\x18\n" +
+	"\aentries\x18\x02 \x01(\x03R\aentries\x12=\n" +
+	"\x1bfirst_broken_interaction_id\x18\x03 \x01(\tR\x18firstBrokenInteractionId\x120\n" +
+	"\x14first_broken_version\x18\x04 \x01(\x04R\x12firstBrokenVersion\x12\x16\n" +
+	"\x06reason\x18\x05 \x01(\tR\x06reason\x12\x1b\n" +
+	"\thead_hash\x18\x06 \x01(\tR\bheadHash\"\xbe\x02\n" +
+	"\n" +
+	"Divergence\x127\n" +
+	"\x04kind\x18\x01 \x01(\x0e2#.unisson.context.v1.Divergence.KindR\x04kind\x12\x1d\n" +
+	"\n" +
+	"citizen_id\x18\x02 \x01(\tR\tcitizenId\x12\x14\n" +
+	"\x05topic\x18\x03 \x01(\tR\x05topic\x12'\n" +
+	"\x0fcontext_version\x18\x04 \x01(\x04R\x0econtextVersion\x12\x18\n" +
+	"\aanswers\x18\x05 \x03(\tR\aanswers\x12\x18\n" +
+	"\acurrent\x18\x06 \x01(\tR\acurrent\x12\x18\n" +
+	"\aversion\x18\a \x01(\x04R\aversion\"K\n" +
+	"\x04Kind\x12\x14\n" +
+	"\x10KIND_UNSPECIFIED\x10\x00\x12\x1a\n" +
+	"\x16KIND_CHANNELS_DISAGREE\x10\x01\x12\x11\n" +
+	"\rKIND_OBSOLETE\x10\x02\"\x8d\x01\n" +
+	"\x16ListDivergencesRequest\x127\n" +
+	"\x04kind\x18\x01 \x01(\x0e2#.unisson.context.v1.Divergence.KindR\x04kind\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\"\xb0\x01\n" +
+	"\x17ListDivergencesResponse\x12@\n" +
+	"\vdivergences\x18\x01 \x03(\v2\x1e.unisson.context.v1.DivergenceR\vdivergences\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12+\n" +
+	"\x11knowledge_version\x18\x03 \x01(\tR\x10knowledgeVersion2\xc1\x05\n" +
 	"\x0eContextService\x12[\n" +
 	"\n" +
 	"GetContext\x12%.unisson.context.v1.GetContextRequest\x1a&.unisson.context.v1.GetContextResponse\x12a\n" +
 	"\fListTimeline\x12'.unisson.context.v1.ListTimelineRequest\x1a(.unisson.context.v1.ListTimelineResponse\x12c\n" +
 	"\fWatchContext\x12'.unisson.context.v1.WatchContextRequest\x1a(.unisson.context.v1.WatchContextResponse0\x01\x12j\n" +
-	"\x0fResolveIdentity\x12*.unisson.context.v1.ResolveIdentityRequest\x1a+.unisson.context.v1.ResolveIdentityResponseB0Z.unisson.dev/proto/unisson/context/v1;contextv1b\x06proto3"
+	"\x0fResolveIdentity\x12*.unisson.context.v1.ResolveIdentityRequest\x1a+.unisson.context.v1.ResolveIdentityResponse\x12O\n" +
+	"\x06Answer\x12!.unisson.context.v1.AnswerRequest\x1a\".unisson.context.v1.AnswerResponse\x12a\n" +
+	"\fVerifyLedger\x12'.unisson.context.v1.VerifyLedgerRequest\x1a(.unisson.context.v1.VerifyLedgerResponse\x12j\n" +
+	"\x0fListDivergences\x12*.unisson.context.v1.ListDivergencesRequest\x1a+.unisson.context.v1.ListDivergencesResponseB0Z.unisson.dev/proto/unisson/context/v1;contextv1b\x06proto3"
 
 var (
 	file_unisson_context_v1_context_service_proto_rawDescOnce sync.Once
@@ -1121,69 +1915,97 @@ func file_unisson_context_v1_context_service_proto_rawDescGZIP() []byte {
 	return file_unisson_context_v1_context_service_proto_rawDescData
 }
 
-var file_unisson_context_v1_context_service_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_unisson_context_v1_context_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_unisson_context_v1_context_service_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_unisson_context_v1_context_service_proto_goTypes = []any{
-	(*CitizenRef)(nil),              // 0: unisson.context.v1.CitizenRef
-	(*LinkedIdentifier)(nil),        // 1: unisson.context.v1.LinkedIdentifier
-	(*Case)(nil),                    // 2: unisson.context.v1.Case
-	(*TimelineEntry)(nil),           // 3: unisson.context.v1.TimelineEntry
-	(*CitizenContext)(nil),          // 4: unisson.context.v1.CitizenContext
-	(*GetContextRequest)(nil),       // 5: unisson.context.v1.GetContextRequest
-	(*GetContextResponse)(nil),      // 6: unisson.context.v1.GetContextResponse
-	(*ListTimelineRequest)(nil),     // 7: unisson.context.v1.ListTimelineRequest
-	(*ListTimelineResponse)(nil),    // 8: unisson.context.v1.ListTimelineResponse
-	(*WatchContextRequest)(nil),     // 9: unisson.context.v1.WatchContextRequest
-	(*WatchContextResponse)(nil),    // 10: unisson.context.v1.WatchContextResponse
-	(*ResolveIdentityRequest)(nil),  // 11: unisson.context.v1.ResolveIdentityRequest
-	(*IdentifierMatch)(nil),         // 12: unisson.context.v1.IdentifierMatch
-	(*ResolveIdentityResponse)(nil), // 13: unisson.context.v1.ResolveIdentityResponse
-	(*v1.Identifier)(nil),           // 14: unisson.interaction.v1.Identifier
-	(v1.IdentifierType)(0),          // 15: unisson.interaction.v1.IdentifierType
-	(v1.Assurance)(0),               // 16: unisson.interaction.v1.Assurance
-	(v1.CaseStatus)(0),              // 17: unisson.interaction.v1.CaseStatus
-	(*timestamppb.Timestamp)(nil),   // 18: google.protobuf.Timestamp
-	(*v1.Interaction)(nil),          // 19: unisson.interaction.v1.Interaction
-	(v1.Channel)(0),                 // 20: unisson.interaction.v1.Channel
-	(v1.Kind)(0),                    // 21: unisson.interaction.v1.Kind
+	(Divergence_Kind)(0),            // 0: unisson.context.v1.Divergence.Kind
+	(*CitizenRef)(nil),              // 1: unisson.context.v1.CitizenRef
+	(*LinkedIdentifier)(nil),        // 2: unisson.context.v1.LinkedIdentifier
+	(*Case)(nil),                    // 3: unisson.context.v1.Case
+	(*TimelineEntry)(nil),           // 4: unisson.context.v1.TimelineEntry
+	(*CitizenContext)(nil),          // 5: unisson.context.v1.CitizenContext
+	(*GetContextRequest)(nil),       // 6: unisson.context.v1.GetContextRequest
+	(*GetContextResponse)(nil),      // 7: unisson.context.v1.GetContextResponse
+	(*ListTimelineRequest)(nil),     // 8: unisson.context.v1.ListTimelineRequest
+	(*ListTimelineResponse)(nil),    // 9: unisson.context.v1.ListTimelineResponse
+	(*WatchContextRequest)(nil),     // 10: unisson.context.v1.WatchContextRequest
+	(*WatchContextResponse)(nil),    // 11: unisson.context.v1.WatchContextResponse
+	(*ResolveIdentityRequest)(nil),  // 12: unisson.context.v1.ResolveIdentityRequest
+	(*IdentifierMatch)(nil),         // 13: unisson.context.v1.IdentifierMatch
+	(*ResolveIdentityResponse)(nil), // 14: unisson.context.v1.ResolveIdentityResponse
+	(*AnswerRequest)(nil),           // 15: unisson.context.v1.AnswerRequest
+	(*Rendering)(nil),               // 16: unisson.context.v1.Rendering
+	(*AnswerResponse)(nil),          // 17: unisson.context.v1.AnswerResponse
+	(*VerifyLedgerRequest)(nil),     // 18: unisson.context.v1.VerifyLedgerRequest
+	(*VerifyLedgerResponse)(nil),    // 19: unisson.context.v1.VerifyLedgerResponse
+	(*Divergence)(nil),              // 20: unisson.context.v1.Divergence
+	(*ListDivergencesRequest)(nil),  // 21: unisson.context.v1.ListDivergencesRequest
+	(*ListDivergencesResponse)(nil), // 22: unisson.context.v1.ListDivergencesResponse
+	(*v1.Identifier)(nil),           // 23: unisson.interaction.v1.Identifier
+	(v1.IdentifierType)(0),          // 24: unisson.interaction.v1.IdentifierType
+	(v1.Assurance)(0),               // 25: unisson.interaction.v1.Assurance
+	(v1.CaseStatus)(0),              // 26: unisson.interaction.v1.CaseStatus
+	(*timestamppb.Timestamp)(nil),   // 27: google.protobuf.Timestamp
+	(*v1.Interaction)(nil),          // 28: unisson.interaction.v1.Interaction
+	(v1.Channel)(0),                 // 29: unisson.interaction.v1.Channel
+	(v1.Kind)(0),                    // 30: unisson.interaction.v1.Kind
+	(*v1.Actor)(nil),                // 31: unisson.interaction.v1.Actor
+	(*v11.Fact)(nil),                // 32: unisson.answer.v1.Fact
 }
 var file_unisson_context_v1_context_service_proto_depIdxs = []int32{
-	14, // 0: unisson.context.v1.CitizenRef.identifier:type_name -> unisson.interaction.v1.Identifier
-	15, // 1: unisson.context.v1.LinkedIdentifier.type:type_name -> unisson.interaction.v1.IdentifierType
-	16, // 2: unisson.context.v1.LinkedIdentifier.assurance:type_name -> unisson.interaction.v1.Assurance
-	17, // 3: unisson.context.v1.Case.status:type_name -> unisson.interaction.v1.CaseStatus
-	18, // 4: unisson.context.v1.Case.opened_at:type_name -> google.protobuf.Timestamp
-	18, // 5: unisson.context.v1.Case.updated_at:type_name -> google.protobuf.Timestamp
-	19, // 6: unisson.context.v1.TimelineEntry.interaction:type_name -> unisson.interaction.v1.Interaction
-	1,  // 7: unisson.context.v1.CitizenContext.identifiers:type_name -> unisson.context.v1.LinkedIdentifier
-	2,  // 8: unisson.context.v1.CitizenContext.cases:type_name -> unisson.context.v1.Case
-	3,  // 9: unisson.context.v1.CitizenContext.recent:type_name -> unisson.context.v1.TimelineEntry
-	18, // 10: unisson.context.v1.CitizenContext.created_at:type_name -> google.protobuf.Timestamp
-	18, // 11: unisson.context.v1.CitizenContext.updated_at:type_name -> google.protobuf.Timestamp
-	0,  // 12: unisson.context.v1.GetContextRequest.citizen:type_name -> unisson.context.v1.CitizenRef
-	4,  // 13: unisson.context.v1.GetContextResponse.context:type_name -> unisson.context.v1.CitizenContext
-	0,  // 14: unisson.context.v1.ListTimelineRequest.citizen:type_name -> unisson.context.v1.CitizenRef
-	20, // 15: unisson.context.v1.ListTimelineRequest.channels:type_name -> unisson.interaction.v1.Channel
-	21, // 16: unisson.context.v1.ListTimelineRequest.kinds:type_name -> unisson.interaction.v1.Kind
-	3,  // 17: unisson.context.v1.ListTimelineResponse.entries:type_name -> unisson.context.v1.TimelineEntry
-	0,  // 18: unisson.context.v1.WatchContextRequest.citizen:type_name -> unisson.context.v1.CitizenRef
-	3,  // 19: unisson.context.v1.WatchContextResponse.entry:type_name -> unisson.context.v1.TimelineEntry
-	14, // 20: unisson.context.v1.ResolveIdentityRequest.identifiers:type_name -> unisson.interaction.v1.Identifier
-	14, // 21: unisson.context.v1.IdentifierMatch.identifier:type_name -> unisson.interaction.v1.Identifier
-	16, // 22: unisson.context.v1.IdentifierMatch.link_assurance:type_name -> unisson.interaction.v1.Assurance
-	12, // 23: unisson.context.v1.ResolveIdentityResponse.matches:type_name -> unisson.context.v1.IdentifierMatch
-	5,  // 24: unisson.context.v1.ContextService.GetContext:input_type -> unisson.context.v1.GetContextRequest
-	7,  // 25: unisson.context.v1.ContextService.ListTimeline:input_type -> unisson.context.v1.ListTimelineRequest
-	9,  // 26: unisson.context.v1.ContextService.WatchContext:input_type -> unisson.context.v1.WatchContextRequest
-	11, // 27: unisson.context.v1.ContextService.ResolveIdentity:input_type -> unisson.context.v1.ResolveIdentityRequest
-	6,  // 28: unisson.context.v1.ContextService.GetContext:output_type -> unisson.context.v1.GetContextResponse
-	8,  // 29: unisson.context.v1.ContextService.ListTimeline:output_type -> unisson.context.v1.ListTimelineResponse
-	10, // 30: unisson.context.v1.ContextService.WatchContext:output_type -> unisson.context.v1.WatchContextResponse
-	13, // 31: unisson.context.v1.ContextService.ResolveIdentity:output_type -> unisson.context.v1.ResolveIdentityResponse
-	28, // [28:32] is the sub-list for method output_type
-	24, // [24:28] is the sub-list for method input_type
-	24, // [24:24] is the sub-list for extension type_name
-	24, // [24:24] is the sub-list for extension extendee
-	0,  // [0:24] is the sub-list for field type_name
+	23, // 0: unisson.context.v1.CitizenRef.identifier:type_name -> unisson.interaction.v1.Identifier
+	24, // 1: unisson.context.v1.LinkedIdentifier.type:type_name -> unisson.interaction.v1.IdentifierType
+	25, // 2: unisson.context.v1.LinkedIdentifier.assurance:type_name -> unisson.interaction.v1.Assurance
+	26, // 3: unisson.context.v1.Case.status:type_name -> unisson.interaction.v1.CaseStatus
+	27, // 4: unisson.context.v1.Case.opened_at:type_name -> google.protobuf.Timestamp
+	27, // 5: unisson.context.v1.Case.updated_at:type_name -> google.protobuf.Timestamp
+	28, // 6: unisson.context.v1.TimelineEntry.interaction:type_name -> unisson.interaction.v1.Interaction
+	2,  // 7: unisson.context.v1.CitizenContext.identifiers:type_name -> unisson.context.v1.LinkedIdentifier
+	3,  // 8: unisson.context.v1.CitizenContext.cases:type_name -> unisson.context.v1.Case
+	4,  // 9: unisson.context.v1.CitizenContext.recent:type_name -> unisson.context.v1.TimelineEntry
+	27, // 10: unisson.context.v1.CitizenContext.created_at:type_name -> google.protobuf.Timestamp
+	27, // 11: unisson.context.v1.CitizenContext.updated_at:type_name -> google.protobuf.Timestamp
+	1,  // 12: unisson.context.v1.GetContextRequest.citizen:type_name -> unisson.context.v1.CitizenRef
+	5,  // 13: unisson.context.v1.GetContextResponse.context:type_name -> unisson.context.v1.CitizenContext
+	1,  // 14: unisson.context.v1.ListTimelineRequest.citizen:type_name -> unisson.context.v1.CitizenRef
+	29, // 15: unisson.context.v1.ListTimelineRequest.channels:type_name -> unisson.interaction.v1.Channel
+	30, // 16: unisson.context.v1.ListTimelineRequest.kinds:type_name -> unisson.interaction.v1.Kind
+	4,  // 17: unisson.context.v1.ListTimelineResponse.entries:type_name -> unisson.context.v1.TimelineEntry
+	1,  // 18: unisson.context.v1.WatchContextRequest.citizen:type_name -> unisson.context.v1.CitizenRef
+	4,  // 19: unisson.context.v1.WatchContextResponse.entry:type_name -> unisson.context.v1.TimelineEntry
+	23, // 20: unisson.context.v1.ResolveIdentityRequest.identifiers:type_name -> unisson.interaction.v1.Identifier
+	23, // 21: unisson.context.v1.IdentifierMatch.identifier:type_name -> unisson.interaction.v1.Identifier
+	25, // 22: unisson.context.v1.IdentifierMatch.link_assurance:type_name -> unisson.interaction.v1.Assurance
+	13, // 23: unisson.context.v1.ResolveIdentityResponse.matches:type_name -> unisson.context.v1.IdentifierMatch
+	1,  // 24: unisson.context.v1.AnswerRequest.citizen:type_name -> unisson.context.v1.CitizenRef
+	29, // 25: unisson.context.v1.AnswerRequest.channel:type_name -> unisson.interaction.v1.Channel
+	31, // 26: unisson.context.v1.AnswerRequest.actor:type_name -> unisson.interaction.v1.Actor
+	23, // 27: unisson.context.v1.AnswerRequest.identifiers:type_name -> unisson.interaction.v1.Identifier
+	32, // 28: unisson.context.v1.AnswerResponse.facts_used:type_name -> unisson.answer.v1.Fact
+	16, // 29: unisson.context.v1.AnswerResponse.rendering:type_name -> unisson.context.v1.Rendering
+	1,  // 30: unisson.context.v1.VerifyLedgerRequest.citizen:type_name -> unisson.context.v1.CitizenRef
+	0,  // 31: unisson.context.v1.Divergence.kind:type_name -> unisson.context.v1.Divergence.Kind
+	0,  // 32: unisson.context.v1.ListDivergencesRequest.kind:type_name -> unisson.context.v1.Divergence.Kind
+	20, // 33: unisson.context.v1.ListDivergencesResponse.divergences:type_name -> unisson.context.v1.Divergence
+	6,  // 34: unisson.context.v1.ContextService.GetContext:input_type -> unisson.context.v1.GetContextRequest
+	8,  // 35: unisson.context.v1.ContextService.ListTimeline:input_type -> unisson.context.v1.ListTimelineRequest
+	10, // 36: unisson.context.v1.ContextService.WatchContext:input_type -> unisson.context.v1.WatchContextRequest
+	12, // 37: unisson.context.v1.ContextService.ResolveIdentity:input_type -> unisson.context.v1.ResolveIdentityRequest
+	15, // 38: unisson.context.v1.ContextService.Answer:input_type -> unisson.context.v1.AnswerRequest
+	18, // 39: unisson.context.v1.ContextService.VerifyLedger:input_type -> unisson.context.v1.VerifyLedgerRequest
+	21, // 40: unisson.context.v1.ContextService.ListDivergences:input_type -> unisson.context.v1.ListDivergencesRequest
+	7,  // 41: unisson.context.v1.ContextService.GetContext:output_type -> unisson.context.v1.GetContextResponse
+	9,  // 42: unisson.context.v1.ContextService.ListTimeline:output_type -> unisson.context.v1.ListTimelineResponse
+	11, // 43: unisson.context.v1.ContextService.WatchContext:output_type -> unisson.context.v1.WatchContextResponse
+	14, // 44: unisson.context.v1.ContextService.ResolveIdentity:output_type -> unisson.context.v1.ResolveIdentityResponse
+	17, // 45: unisson.context.v1.ContextService.Answer:output_type -> unisson.context.v1.AnswerResponse
+	19, // 46: unisson.context.v1.ContextService.VerifyLedger:output_type -> unisson.context.v1.VerifyLedgerResponse
+	22, // 47: unisson.context.v1.ContextService.ListDivergences:output_type -> unisson.context.v1.ListDivergencesResponse
+	41, // [41:48] is the sub-list for method output_type
+	34, // [34:41] is the sub-list for method input_type
+	34, // [34:34] is the sub-list for extension type_name
+	34, // [34:34] is the sub-list for extension extendee
+	0,  // [0:34] is the sub-list for field type_name
 }
 
 func init() { file_unisson_context_v1_context_service_proto_init() }
@@ -1200,13 +2022,14 @@ func file_unisson_context_v1_context_service_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_unisson_context_v1_context_service_proto_rawDesc), len(file_unisson_context_v1_context_service_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   14,
+			NumEnums:      1,
+			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_unisson_context_v1_context_service_proto_goTypes,
 		DependencyIndexes: file_unisson_context_v1_context_service_proto_depIdxs,
+		EnumInfos:         file_unisson_context_v1_context_service_proto_enumTypes,
 		MessageInfos:      file_unisson_context_v1_context_service_proto_msgTypes,
 	}.Build()
 	File_unisson_context_v1_context_service_proto = out.File

@@ -26,6 +26,9 @@ const (
 	ContextService_ListTimeline_FullMethodName    = "/unisson.context.v1.ContextService/ListTimeline"
 	ContextService_WatchContext_FullMethodName    = "/unisson.context.v1.ContextService/WatchContext"
 	ContextService_ResolveIdentity_FullMethodName = "/unisson.context.v1.ContextService/ResolveIdentity"
+	ContextService_Answer_FullMethodName          = "/unisson.context.v1.ContextService/Answer"
+	ContextService_VerifyLedger_FullMethodName    = "/unisson.context.v1.ContextService/VerifyLedger"
+	ContextService_ListDivergences_FullMethodName = "/unisson.context.v1.ContextService/ListDivergences"
 )
 
 // ContextServiceClient is the client API for ContextService service.
@@ -48,6 +51,17 @@ type ContextServiceClient interface {
 	// ResolveIdentity tells which citizen a set of identifiers designates,
 	// without recording anything.
 	ResolveIdentity(ctx context.Context, in *ResolveIdentityRequest, opts ...grpc.CallOption) (*ResolveIdentityResponse, error)
+	// Answer gives the official answer to a citizen's question for their
+	// context, rendered for the channel, and records it in the citizen's
+	// answer ledger. Every channel calls it, so every channel gives the same
+	// answer to the same situation.
+	Answer(ctx context.Context, in *AnswerRequest, opts ...grpc.CallOption) (*AnswerResponse, error)
+	// VerifyLedger recomputes a citizen's answer ledger hash chain.
+	VerifyLedger(ctx context.Context, in *VerifyLedgerRequest, opts ...grpc.CallOption) (*VerifyLedgerResponse, error)
+	// ListDivergences lists citizens given different answer versions for the
+	// same situation on different channels, or whose last answer is made
+	// obsolete by the current knowledge base.
+	ListDivergences(ctx context.Context, in *ListDivergencesRequest, opts ...grpc.CallOption) (*ListDivergencesResponse, error)
 }
 
 type contextServiceClient struct {
@@ -107,6 +121,36 @@ func (c *contextServiceClient) ResolveIdentity(ctx context.Context, in *ResolveI
 	return out, nil
 }
 
+func (c *contextServiceClient) Answer(ctx context.Context, in *AnswerRequest, opts ...grpc.CallOption) (*AnswerResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AnswerResponse)
+	err := c.cc.Invoke(ctx, ContextService_Answer_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *contextServiceClient) VerifyLedger(ctx context.Context, in *VerifyLedgerRequest, opts ...grpc.CallOption) (*VerifyLedgerResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(VerifyLedgerResponse)
+	err := c.cc.Invoke(ctx, ContextService_VerifyLedger_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *contextServiceClient) ListDivergences(ctx context.Context, in *ListDivergencesRequest, opts ...grpc.CallOption) (*ListDivergencesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListDivergencesResponse)
+	err := c.cc.Invoke(ctx, ContextService_ListDivergences_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ContextServiceServer is the server API for ContextService service.
 // All implementations must embed UnimplementedContextServiceServer
 // for forward compatibility.
@@ -127,6 +171,17 @@ type ContextServiceServer interface {
 	// ResolveIdentity tells which citizen a set of identifiers designates,
 	// without recording anything.
 	ResolveIdentity(context.Context, *ResolveIdentityRequest) (*ResolveIdentityResponse, error)
+	// Answer gives the official answer to a citizen's question for their
+	// context, rendered for the channel, and records it in the citizen's
+	// answer ledger. Every channel calls it, so every channel gives the same
+	// answer to the same situation.
+	Answer(context.Context, *AnswerRequest) (*AnswerResponse, error)
+	// VerifyLedger recomputes a citizen's answer ledger hash chain.
+	VerifyLedger(context.Context, *VerifyLedgerRequest) (*VerifyLedgerResponse, error)
+	// ListDivergences lists citizens given different answer versions for the
+	// same situation on different channels, or whose last answer is made
+	// obsolete by the current knowledge base.
+	ListDivergences(context.Context, *ListDivergencesRequest) (*ListDivergencesResponse, error)
 	mustEmbedUnimplementedContextServiceServer()
 }
 
@@ -148,6 +203,15 @@ func (UnimplementedContextServiceServer) WatchContext(*WatchContextRequest, grpc
 }
 func (UnimplementedContextServiceServer) ResolveIdentity(context.Context, *ResolveIdentityRequest) (*ResolveIdentityResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ResolveIdentity not implemented")
+}
+func (UnimplementedContextServiceServer) Answer(context.Context, *AnswerRequest) (*AnswerResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Answer not implemented")
+}
+func (UnimplementedContextServiceServer) VerifyLedger(context.Context, *VerifyLedgerRequest) (*VerifyLedgerResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method VerifyLedger not implemented")
+}
+func (UnimplementedContextServiceServer) ListDivergences(context.Context, *ListDivergencesRequest) (*ListDivergencesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListDivergences not implemented")
 }
 func (UnimplementedContextServiceServer) mustEmbedUnimplementedContextServiceServer() {}
 func (UnimplementedContextServiceServer) testEmbeddedByValue()                        {}
@@ -235,6 +299,60 @@ func _ContextService_ResolveIdentity_Handler(srv interface{}, ctx context.Contex
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ContextService_Answer_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AnswerRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ContextServiceServer).Answer(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ContextService_Answer_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ContextServiceServer).Answer(ctx, req.(*AnswerRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ContextService_VerifyLedger_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(VerifyLedgerRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ContextServiceServer).VerifyLedger(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ContextService_VerifyLedger_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ContextServiceServer).VerifyLedger(ctx, req.(*VerifyLedgerRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ContextService_ListDivergences_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListDivergencesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ContextServiceServer).ListDivergences(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ContextService_ListDivergences_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ContextServiceServer).ListDivergences(ctx, req.(*ListDivergencesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ContextService_ServiceDesc is the grpc.ServiceDesc for ContextService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -253,6 +371,18 @@ var ContextService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ResolveIdentity",
 			Handler:    _ContextService_ResolveIdentity_Handler,
+		},
+		{
+			MethodName: "Answer",
+			Handler:    _ContextService_Answer_Handler,
+		},
+		{
+			MethodName: "VerifyLedger",
+			Handler:    _ContextService_VerifyLedger_Handler,
+		},
+		{
+			MethodName: "ListDivergences",
+			Handler:    _ContextService_ListDivergences_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

@@ -16,6 +16,7 @@ import (
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
+	v1 "unisson.dev/proto/unisson/answer/v1"
 	unsafe "unsafe"
 )
 
@@ -962,6 +963,8 @@ type Interaction struct {
 	CaseStatus CaseStatus `protobuf:"varint,10,opt,name=case_status,json=caseStatus,proto3,enum=unisson.interaction.v1.CaseStatus" json:"case_status,omitempty"`
 	// Free text: the message, the note. At most 16 KiB.
 	Text string `protobuf:"bytes,11,opt,name=text,proto3" json:"text,omitempty"`
+	// The official answer given, for KIND_ANSWER_GIVEN.
+	Answer *v1.AnswerGiven `protobuf:"bytes,12,opt,name=answer,proto3" json:"answer,omitempty"`
 	// Channel-specific details; at most one, matching channel.
 	//
 	// Types that are valid to be assigned to Details:
@@ -1083,6 +1086,13 @@ func (x *Interaction) GetText() string {
 	return ""
 }
 
+func (x *Interaction) GetAnswer() *v1.AnswerGiven {
+	if x != nil {
+		return x.Answer
+	}
+	return nil
+}
+
 func (x *Interaction) GetDetails() isInteraction_Details {
 	if x != nil {
 		return x.Details
@@ -1173,7 +1183,7 @@ var File_unisson_interaction_v1_interaction_proto protoreflect.FileDescriptor
 
 const file_unisson_interaction_v1_interaction_proto_rawDesc = "" +
 	"\n" +
-	"(unisson/interaction/v1/interaction.proto\x12\x16unisson.interaction.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9f\x01\n" +
+	"(unisson/interaction/v1/interaction.proto\x12\x16unisson.interaction.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eunisson/answer/v1/answer.proto\"\x9f\x01\n" +
 	"\n" +
 	"Identifier\x12:\n" +
 	"\x04type\x18\x01 \x01(\x0e2&.unisson.interaction.v1.IdentifierTypeR\x04type\x12\x14\n" +
@@ -1217,7 +1227,7 @@ const file_unisson_interaction_v1_interaction_proto_rawDesc = "" +
 	"\x0eCounterDetails\x12\x12\n" +
 	"\x04site\x18\x01 \x01(\tR\x04site\x12\x12\n" +
 	"\x04desk\x18\x02 \x01(\tR\x04desk\x12\x16\n" +
-	"\x06ticket\x18\x03 \x01(\tR\x06ticket\"\xd2\x06\n" +
+	"\x06ticket\x18\x03 \x01(\tR\x06ticket\"\x8a\a\n" +
 	"\vInteraction\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12;\n" +
 	"\voccurred_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
@@ -1233,6 +1243,7 @@ const file_unisson_interaction_v1_interaction_proto_rawDesc = "" +
 	" \x01(\x0e2\".unisson.interaction.v1.CaseStatusR\n" +
 	"caseStatus\x12\x12\n" +
 	"\x04text\x18\v \x01(\tR\x04text\x126\n" +
+	"\x06answer\x18\f \x01(\v2\x1e.unisson.answer.v1.AnswerGivenR\x06answer\x126\n" +
 	"\x03web\x18\x14 \x01(\v2\".unisson.interaction.v1.WebDetailsH\x00R\x03web\x12?\n" +
 	"\x06mobile\x18\x15 \x01(\v2%.unisson.interaction.v1.MobileDetailsH\x00R\x06mobile\x12<\n" +
 	"\x05email\x18\x16 \x01(\v2$.unisson.interaction.v1.EmailDetailsH\x00R\x05email\x12<\n" +
@@ -1322,6 +1333,7 @@ var file_unisson_interaction_v1_interaction_proto_goTypes = []any{
 	(*Interaction)(nil),           // 15: unisson.interaction.v1.Interaction
 	nil,                           // 16: unisson.interaction.v1.WebDetails.FieldsEntry
 	(*timestamppb.Timestamp)(nil), // 17: google.protobuf.Timestamp
+	(*v1.AnswerGiven)(nil),        // 18: unisson.answer.v1.AnswerGiven
 }
 var file_unisson_interaction_v1_interaction_proto_depIdxs = []int32{
 	4,  // 0: unisson.interaction.v1.Identifier.type:type_name -> unisson.interaction.v1.IdentifierType
@@ -1336,16 +1348,17 @@ var file_unisson_interaction_v1_interaction_proto_depIdxs = []int32{
 	8,  // 9: unisson.interaction.v1.Interaction.actor:type_name -> unisson.interaction.v1.Actor
 	9,  // 10: unisson.interaction.v1.Interaction.subject:type_name -> unisson.interaction.v1.Subject
 	6,  // 11: unisson.interaction.v1.Interaction.case_status:type_name -> unisson.interaction.v1.CaseStatus
-	10, // 12: unisson.interaction.v1.Interaction.web:type_name -> unisson.interaction.v1.WebDetails
-	11, // 13: unisson.interaction.v1.Interaction.mobile:type_name -> unisson.interaction.v1.MobileDetails
-	12, // 14: unisson.interaction.v1.Interaction.email:type_name -> unisson.interaction.v1.EmailDetails
-	13, // 15: unisson.interaction.v1.Interaction.phone:type_name -> unisson.interaction.v1.PhoneDetails
-	14, // 16: unisson.interaction.v1.Interaction.counter:type_name -> unisson.interaction.v1.CounterDetails
-	17, // [17:17] is the sub-list for method output_type
-	17, // [17:17] is the sub-list for method input_type
-	17, // [17:17] is the sub-list for extension type_name
-	17, // [17:17] is the sub-list for extension extendee
-	0,  // [0:17] is the sub-list for field type_name
+	18, // 12: unisson.interaction.v1.Interaction.answer:type_name -> unisson.answer.v1.AnswerGiven
+	10, // 13: unisson.interaction.v1.Interaction.web:type_name -> unisson.interaction.v1.WebDetails
+	11, // 14: unisson.interaction.v1.Interaction.mobile:type_name -> unisson.interaction.v1.MobileDetails
+	12, // 15: unisson.interaction.v1.Interaction.email:type_name -> unisson.interaction.v1.EmailDetails
+	13, // 16: unisson.interaction.v1.Interaction.phone:type_name -> unisson.interaction.v1.PhoneDetails
+	14, // 17: unisson.interaction.v1.Interaction.counter:type_name -> unisson.interaction.v1.CounterDetails
+	18, // [18:18] is the sub-list for method output_type
+	18, // [18:18] is the sub-list for method input_type
+	18, // [18:18] is the sub-list for extension type_name
+	18, // [18:18] is the sub-list for extension extendee
+	0,  // [0:18] is the sub-list for field type_name
 }
 
 func init() { file_unisson_interaction_v1_interaction_proto_init() }
