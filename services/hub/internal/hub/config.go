@@ -10,11 +10,16 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 
 	"unisson.dev/platform/config"
 	"unisson.dev/services/context/contextsvc"
 	"unisson.dev/services/web/websvc"
 )
+
+// DefaultKnowledgeDir is the example knowledge base shipped with Unisson,
+// relative to the repository root.
+const DefaultKnowledgeDir = "deploy/knowledge"
 
 // Config is the hub's configuration.
 type Config struct {
@@ -39,6 +44,11 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	config.String(fs, &c.GRPCAddr, "grpc-addr", "UNISSON_GRPC_ADDR", "127.0.0.1:9090", "gRPC (ContextService) listen address")
 	config.String(fs, &c.AdminAddr, "admin-addr", "UNISSON_ADMIN_ADDR", "127.0.0.1:9091", "admin (health, metrics, rebuild) listen address")
 	c.Context.RegisterStoreFlags(fs)
+	// On one machine the example knowledge base is the sensible start.
+	if f := fs.Lookup("knowledge-dir"); f != nil && os.Getenv("UNISSON_KNOWLEDGE_DIR") == "" {
+		f.DefValue = DefaultKnowledgeDir
+		_ = f.Value.Set(DefaultKnowledgeDir)
+	}
 	c.Web = websvc.DefaultConfig()
 	config.Int(fs, &c.Web.MaxBodyBytes, "max-body-bytes", "UNISSON_WEB_MAX_BODY_BYTES", c.Web.MaxBodyBytes, "largest accepted web request body in bytes")
 }

@@ -115,8 +115,7 @@ func (p *parts) start(ctx context.Context, cfg Config, log *slog.Logger) error {
 	p.pub = eventlog.NewPublisher(js, eventlog.DefaultPublisherConfig())
 	p.web = &websvc.Deps{Log: log, Publisher: p.pub, Stream: cfg.Context.Stream, JS: js,
 		Context: contextv1.NewContextServiceClient(p.conn), Metrics: p.admin.Registry}
-	p.admin.AddCheck("store", p.ctxSvc.Ready)
-	p.admin.Handle("POST /admin/rebuild", p.ctxSvc.RebuildHandler())
+	p.ctxSvc.RegisterAdmin(p.admin)
 	return nil
 }
 

@@ -109,6 +109,8 @@ func (s *server) readError(r *http.Request, err error) apiError {
 	case (code == codes.Unavailable || code == codes.FailedPrecondition) && notYet(st.Message()):
 		return apiError{status: http.StatusServiceUnavailable, retryAfter: true, Code: "not_yet_applied",
 			Message: "the write behind this consistency token is not visible yet; retry"}
+	case code == codes.FailedPrecondition:
+		return apiError{status: http.StatusServiceUnavailable, Code: "unavailable", Message: st.Message()}
 	case code == codes.DeadlineExceeded:
 		return apiError{status: http.StatusGatewayTimeout, Code: "deadline_exceeded", Message: "the context service did not answer in time"}
 	case code == codes.Canceled && r.Context().Err() != nil:

@@ -58,6 +58,7 @@ func New(opts Options, in *intake.Service, cc contextv1.ContextServiceClient, lo
 	mux.Handle("/v1/forms", allow(http.MethodPost, s.postForm))
 	mux.Handle("/v1/context", allow(http.MethodGet, s.getContext))
 	mux.Handle("/v1/timeline", allow(http.MethodGet, s.getTimeline))
+	mux.Handle("/v1/questions", allow(http.MethodPost, s.postQuestion))
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, apiError{status: http.StatusNotFound, Code: "not_found", Message: "no such route"})
 	})
