@@ -30,6 +30,9 @@ type Config struct {
 	TokenWait time.Duration
 	// StoreTimeout bounds every store call.
 	StoreTimeout time.Duration
+	// KnowledgeDir holds the knowledge base files this service publishes;
+	// empty: follow the base other services publish.
+	KnowledgeDir string
 }
 
 // RegisterFlags registers every setting as a flag with an environment
@@ -50,6 +53,7 @@ func (c *Config) RegisterStoreFlags(fs *flag.FlagSet) {
 	config.String(fs, &c.Durable, "consumer", "UNISSON_CONTEXT_CONSUMER", "context-projector", "durable consumer name")
 	config.Duration(fs, &c.TokenWait, "token-wait", "UNISSON_TOKEN_WAIT", 2*time.Second, "how long a read waits for its consistency token")
 	config.Duration(fs, &c.StoreTimeout, "store-timeout", "UNISSON_STORE_TIMEOUT", 5*time.Second, "deadline of every store call")
+	config.String(fs, &c.KnowledgeDir, "knowledge-dir", "UNISSON_KNOWLEDGE_DIR", "", "directory of the knowledge base (YAML answers) to publish; empty: follow the published one")
 }
 
 // Validate reports every problem at once.
@@ -82,5 +86,6 @@ func (c Config) LogValue() slog.Value {
 		slog.String("nats_url", config.Redact(c.NATSURL)), slog.String("redis_url", config.Redact(c.RedisURL)),
 		slog.String("stream", c.Stream.Name), slog.Int("replicas", c.Stream.Replicas),
 		slog.String("consumer", c.Durable), slog.Duration("token_wait", c.TokenWait),
+		slog.String("knowledge_dir", c.KnowledgeDir),
 	)
 }

@@ -72,7 +72,10 @@ func (e *env) config() contextsvc.Config {
 // service is a context service running in the test process.
 type service struct {
 	client contextv1.ContextServiceClient
-	stop   func()
+	// addr is the gRPC address, for tests that need a client of their own.
+	addr string
+	svc  *contextsvc.Service
+	stop func()
 }
 
 func (e *env) start(t *testing.T) *service {
@@ -100,7 +103,7 @@ func (e *env) start(t *testing.T) *service {
 		t.Fatal(err)
 	}
 	var once sync.Once
-	s := &service{client: contextv1.NewContextServiceClient(conn), stop: func() {
+	s := &service{client: contextv1.NewContextServiceClient(conn), addr: l.Addr().String(), svc: svc, stop: func() {
 		once.Do(func() { cancel(); wg.Wait(); _ = conn.Close() })
 	}}
 	t.Cleanup(s.stop)

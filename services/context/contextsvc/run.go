@@ -2,6 +2,7 @@ package contextsvc
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -44,18 +45,32 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	gs := grpcserve.New()
 	svc.Register(gs.GRPC)
 	adm.AddCheck("store", svc.Ready)
-	adm.Handle("POST /admin/rebuild", svc.RebuildHandler())
+	svc.RegisterAdmin(adm)
 	log.Info("context service ready", "grpc", gl.Addr().String(), "admin", al.Addr().String())
 
+	// The service outlives the gRPC server, so answers in flight are recorded.
+	svcCtx, stopSvc := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopSvc()
+	svcDone := make(chan error, 1)
+	go func() { svcDone <- svc.Run(svcCtx) }()
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
-		err := gs.Run(gctx, gl, log)
-		svc.StopWatches()
-		return err
+		defer svc.StopWatches()
+		return gs.Run(gctx, gl, log)
 	})
 	g.Go(func() error { return adm.Run(gctx, al, log) })
-	g.Go(func() error { return svc.Run(gctx) })
+	g.Go(func() error {
+		select {
+		case err := <-svcDone:
+			svcDone <- err
+			return fmt.Errorf("context service stopped: %w", err)
+		case <-gctx.Done():
+			return nil
+		}
+	})
 	err = g.Wait()
+	stopSvc()
+	err = errors.Join(err, <-svcDone)
 	if derr := nc.Drain(); derr != nil {
 		log.Warn("drain nats", "err", derr)
 	}

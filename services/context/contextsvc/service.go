@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -22,6 +23,7 @@ import (
 	"unisson.dev/services/context/internal/contextstore"
 	"unisson.dev/services/context/internal/contextstore/memstore"
 	"unisson.dev/services/context/internal/contextstore/redisstore"
+	"unisson.dev/services/context/internal/knowledgesync"
 	"unisson.dev/services/context/internal/logconsumer"
 	"unisson.dev/services/context/internal/projection"
 	"unisson.dev/services/context/internal/watch"
@@ -37,6 +39,9 @@ type Service struct {
 	hub       *watch.Hub
 	consumer  *logconsumer.Consumer
 	grpc      *contextgrpc.Server
+	knowledge *knowledgesync.Source
+	answers   *contextapp.Answers
+	pub       *eventlog.Publisher
 }
 
 // New opens the store, ensures the stream exists and wires the service; it
@@ -56,10 +61,18 @@ func New(ctx context.Context, cfg Config, nc *nats.Conn, reg prometheus.Register
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{cfg: cfg, log: log, js: js, store: store, watermark: projection.NewWatermark(0), hub: watch.NewHub()}
+	kb, err := knowledgesync.Open(ctx, js, cfg.Stream.Replicas, cfg.KnowledgeDir, log)
+	if err != nil {
+		_ = store.Close()
+		return nil, err
+	}
+	s := &Service{cfg: cfg, log: log, js: js, store: store, watermark: projection.NewWatermark(0), hub: watch.NewHub(), knowledge: kb}
 	proj := projection.NewProjector(store, s.watermark, s.hub, projection.NewMetrics(reg), log)
 	s.consumer = logconsumer.New(js, logconsumer.Config{Stream: cfg.Stream, Durable: cfg.Durable}, proj, store, log)
-	s.grpc = contextgrpc.New(contextapp.New(store, s.watermark, s.hub, cfg.TokenWait), log)
+	s.pub = eventlog.NewPublisher(js, eventlog.DefaultPublisherConfig())
+	app := contextapp.New(store, s.watermark, s.hub, cfg.TokenWait)
+	s.answers = contextapp.NewAnswers(app, kb, s.pub, cfg.Stream, reg)
+	s.grpc = contextgrpc.New(app, s.answers, log)
 	s.registerMetrics(reg)
 	return s, nil
 }
@@ -117,15 +130,22 @@ func (s *Service) lag() float64 {
 // Register adds ContextService to a gRPC server.
 func (s *Service) Register(g *grpc.Server) { contextv1.RegisterContextServiceServer(g, s.grpc) }
 
-// Run applies the log to the projections until ctx ends, then ends every
-// watch stream and closes the store.
+// Run applies the log to the projections and follows the knowledge base
+// until ctx ends, then ends every watch stream, commits the answers it
+// accepted and closes the store. Stop serving gRPC before ctx ends.
 func (s *Service) Run(ctx context.Context) error {
 	defer s.store.Close()
 	defer s.hub.Shutdown()
-	if err := s.consumer.Run(ctx, 0); err != nil {
-		return fmt.Errorf("apply log: %w", err)
+	var wg sync.WaitGroup
+	var pubErr, kbErr error
+	wg.Go(func() { pubErr = s.pub.Run(ctx) })
+	wg.Go(func() { kbErr = s.knowledge.Run(ctx) })
+	err := s.consumer.Run(ctx, 0)
+	wg.Wait()
+	if err != nil {
+		err = fmt.Errorf("apply log: %w", err)
 	}
-	return nil
+	return errors.Join(err, pubErr, kbErr)
 }
 
 // StopWatches ends every watch stream, so a graceful gRPC stop need not

@@ -44,10 +44,12 @@ func (a *App) Watch(ctx context.Context, ref CitizenRef, resume string, send fun
 	}
 	w := watcher{app: a, id: id, last: last, send: send}
 	for {
+		// Re-arm the lag signal before reading the store: a change dropped
+		// after the last read must signal again, or it would be lost.
+		sub.ResetLag()
 		if err := w.catchUp(ctx); err != nil {
 			return err
 		}
-		sub.ResetLag()
 		if err := w.follow(ctx, sub); err != errLagged {
 			return err
 		}

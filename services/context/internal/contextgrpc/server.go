@@ -18,13 +18,14 @@ import (
 // Server implements contextv1.ContextServiceServer.
 type Server struct {
 	contextv1.UnimplementedContextServiceServer
-	app *contextapp.App
-	log *slog.Logger
+	app     *contextapp.App
+	answers *contextapp.Answers
+	log     *slog.Logger
 }
 
-// New returns the gRPC server of app.
-func New(app *contextapp.App, log *slog.Logger) *Server {
-	return &Server{app: app, log: log}
+// New returns the gRPC server of the read and answer use cases.
+func New(app *contextapp.App, answers *contextapp.Answers, log *slog.Logger) *Server {
+	return &Server{app: app, answers: answers, log: log}
 }
 
 // GetContext implements contextv1.ContextServiceServer.
@@ -82,6 +83,9 @@ func (s *Server) ResolveIdentity(ctx context.Context, req *contextv1.ResolveIden
 // status maps use-case errors to gRPC status; anything unexpected is
 // logged here and reaches the client as a generic Internal error.
 func (s *Server) status(err error) error {
+	if st, ok := answerStatus(err); ok {
+		return st
+	}
 	switch {
 	case errors.Is(err, contextapp.ErrInvalid):
 		return status.Error(codes.InvalidArgument, err.Error())

@@ -30,6 +30,9 @@ func Checksum(ctx context.Context, s Store) (string, error) {
 		hashSnapshot(h, snap)
 		return hashTimeline(ctx, h, s, id)
 	})
+	if err == nil {
+		err = hashAnswers(ctx, h, s)
+	}
 	if err != nil {
 		return "", fmt.Errorf("checksum: %w", err)
 	}
@@ -47,6 +50,8 @@ func hashSnapshot(h hash.Hash, s Snapshot) {
 	for _, m := range c.Merged {
 		writeString(h, m)
 	}
+	writeString(h, c.LedgerHead)
+	writeUint(h, c.LedgerSeq)
 	writeUint(h, uint64(s.InteractionCount))
 	for _, l := range s.Links {
 		writeString(h, l.Key)
@@ -83,6 +88,61 @@ func hashTimeline(ctx context.Context, h hash.Hash, s Store, id string) error {
 			after = e.Seq
 		}
 		if len(entries) < page {
+			return nil
+		}
+	}
+}
+
+// hashAnswers digests the global answer indexes: the divergences, then each
+// answer's holders.
+func hashAnswers(ctx context.Context, h hash.Hash, s Store) error {
+	const page = 500
+	var after uint64
+	for {
+		divs, err := s.Divergences(ctx, after, page)
+		if err != nil {
+			return err
+		}
+		for _, d := range divs {
+			writeUint(h, d.Seq)
+			writeString(h, d.CitizenID)
+			writeString(h, d.Topic)
+			writeUint(h, d.ContextVersion)
+			writeString(h, d.First)
+			writeString(h, d.Second)
+			after = d.Seq
+		}
+		if len(divs) < page {
+			break
+		}
+	}
+	ids, err := s.AnswerIDs(ctx)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		writeString(h, id)
+		if err := hashHolders(ctx, h, s, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func hashHolders(ctx context.Context, h hash.Hash, s Store, answerID string) error {
+	const page = 500
+	after := ""
+	for {
+		holders, err := s.AnswerHolders(ctx, answerID, 0, after, page)
+		if err != nil {
+			return err
+		}
+		for _, a := range holders {
+			writeString(h, a.CitizenID)
+			writeUint(h, uint64(a.Version))
+			after = a.CitizenID
+		}
+		if len(holders) < page {
 			return nil
 		}
 	}

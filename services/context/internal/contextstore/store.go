@@ -67,6 +67,11 @@ type Citizen struct {
 	MergedInto string
 	// Merged lists the citizens merged into this one, in merge order.
 	Merged []string
+	// LedgerHead is the hash of the citizen's last ledger entry and
+	// LedgerSeq its log position; both zero before the first entry. A merge
+	// keeps the target's own head: the merged citizen's chain ends there.
+	LedgerHead string
+	LedgerSeq  uint64
 }
 
 // Snapshot is what GetContext shows of a citizen, read in one round trip.
@@ -83,7 +88,18 @@ type Snapshot struct {
 }
 
 // Change is what applying one interaction does to one citizen's projections.
-// Applying the same Change twice leaves the store as applying it once.
+//
+// A citizen's changes must be applied in log order. A change whose Seq is
+// not above the citizen's Version was applied already and is skipped whole
+// (timeline, links, case, ledger, answer), even if its content differs
+// from what was applied: so a batch sent again after a failure, rebuilt
+// from a store that already holds part of it, changes nothing it had done.
+// The one exception is MergeFrom, carried out even for a skipped change, so
+// that a merge cut short is finished; merging is idempotent. The guard also
+// keeps one timeline entry per log position. The identifier index lives
+// outside the citizen: redisstore writes a skipped change's index entries
+// again, which changes nothing when its Links are those applied before, as
+// identity resolution makes them (it leaves out links already owned).
 type Change struct {
 	Seq       uint64
 	CitizenID string
@@ -95,7 +111,9 @@ type Change struct {
 	// MergeFrom lists citizens merged into CitizenID by this interaction:
 	// their links, cases and timeline are added to CitizenID, their index
 	// entries point to CitizenID, and their records keep their own data with
-	// MergedInto set, so the merge can be undone.
+	// MergedInto set, so the merge can be undone. Answer records and ledger
+	// heads are not merged: CitizenID keeps its own, and a merged citizen
+	// stays listed as the holder of its last answers.
 	MergeFrom []string
 	// Interaction is added to the timeline at Seq.
 	Interaction *interactionv1.Interaction
@@ -103,6 +121,12 @@ type Change struct {
 	// that one is newer (UpdatedSeq ≥ Seq); OpenedAt of an existing case is
 	// kept.
 	Case *Case
+	// Ledger, when set, makes this change the citizen's ledger head.
+	Ledger *LedgerEntry
+	// Answer, when set (an "answer given" interaction), updates the answer
+	// indexes: the citizen's last answer on the topic, the first answer for
+	// the topic at the context version, and the divergences.
+	Answer *AnswerRecord
 }
 
 // Batch is a run of changes from consecutive log positions.
@@ -145,6 +169,22 @@ type Store interface {
 	// CitizenIDs calls fn with every citizen id in ascending order, including
 	// merged ones.
 	CitizenIDs(ctx context.Context, fn func(id string) error) error
+	// LedgerHeads returns the ledger heads of citizenIDs in one round trip;
+	// unknown citizens and citizens without a ledger entry are absent.
+	LedgerHeads(ctx context.Context, citizenIDs []string) (map[string]LedgerHead, error)
+	// Divergences returns up to limit divergences after afterSeq, ascending
+	// by Seq: page with the last Seq returned.
+	Divergences(ctx context.Context, afterSeq uint64, limit int) ([]Divergence, error)
+	// AnswerHolders returns up to limit citizens whose last answer on a
+	// topic is answerID at a version below belowVersion (0: any version),
+	// ascending by citizen id after afterCitizen: page with the last id
+	// returned. A merged citizen keeps its own answers and stays listed;
+	// callers follow the merge.
+	AnswerHolders(ctx context.Context, answerID string, belowVersion uint32, afterCitizen string, limit int) ([]AnswerHolder, error)
+	// AnswerIDs returns, ascending, the answer ids that are some citizen's
+	// last answer on a topic, so that answers gone from the knowledge base
+	// can be found.
+	AnswerIDs(ctx context.Context) ([]string, error)
 	// Close releases the store's connections.
 	Close() error
 }

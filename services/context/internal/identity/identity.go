@@ -97,6 +97,8 @@ func Resolve(knownCitizen string, links []contextstore.Link, owners map[string]c
 // pick chooses among known owners: first the owner of an identifier the
 // interaction declares verified, then the owner of a link stored as
 // verified, then any owner, each in the interaction's identifier order.
+// A claimed case reference never picks: a dossier number is written on
+// letters and forms that others see, so knowing it proves nothing.
 func pick(links []contextstore.Link, owners map[string]contextstore.Owner) (string, bool) {
 	verified := interactionv1.Assurance_ASSURANCE_VERIFIED
 	for _, l := range links {
@@ -105,16 +107,22 @@ func pick(links []contextstore.Link, owners map[string]contextstore.Owner) (stri
 		}
 	}
 	for _, l := range links {
-		if o, ok := owners[l.Key]; ok && o.Assurance == verified {
+		if o, ok := owners[l.Key]; ok && o.Assurance == verified && !weak(l) {
 			return o.CitizenID, false
 		}
 	}
 	for _, l := range links {
-		if o, ok := owners[l.Key]; ok {
+		if o, ok := owners[l.Key]; ok && !weak(l) {
 			return o.CitizenID, false
 		}
 	}
 	return "", false
+}
+
+// weak reports whether a link may only suggest a citizen, never choose one.
+func weak(l contextstore.Link) bool {
+	return l.Type == interactionv1.IdentifierType_IDENTIFIER_TYPE_CASE_REFERENCE &&
+		l.Assurance != interactionv1.Assurance_ASSURANCE_VERIFIED
 }
 
 func appendOnce(list []string, v string) []string {

@@ -75,6 +75,12 @@ func TestResolve(t *testing.T) {
 			want:   identity.Decision{CitizenID: "B", Suggested: []string{"A"}},
 		},
 		{
+			name:  "a claimed case reference only suggests its owner",
+			links: []contextstore.Link{link("email:b@x.fr", claimed), {Key: "case:CAF-1", Type: v1.IdentifierType_IDENTIFIER_TYPE_CASE_REFERENCE, Assurance: claimed}},
+			owners: map[string]contextstore.Owner{"case:CAF-1": owner("A", claimed)},
+			want:   identity.Decision{CitizenID: "new", Links: []contextstore.Link{link("email:b@x.fr", claimed)}, Suggested: []string{"A"}},
+		},
+		{
 			name:   "a known citizen id wins and claimed links of others stay theirs",
 			known:  "K",
 			links:  []contextstore.Link{link("email:a@x.fr", claimed)},

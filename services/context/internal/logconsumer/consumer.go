@@ -42,6 +42,9 @@ type Consumer struct {
 	store   contextstore.Store
 	log     *slog.Logger
 	rebuild chan chan error
+	// rebuildDone answers the Rebuild call being served, once the reset is
+	// done; only Run's goroutine touches it.
+	rebuildDone chan error
 }
 
 // New returns a consumer; nothing happens until Run.
@@ -71,6 +74,10 @@ func (c *Consumer) Run(ctx context.Context, until uint64) error {
 		var err error
 		if reset {
 			err = c.proj.Reset(ctx, NewEpoch())
+			if c.rebuildDone != nil {
+				c.rebuildDone <- err
+				c.rebuildDone = nil
+			}
 		} else {
 			start, err = c.proj.Start(ctx, NewEpoch())
 		}

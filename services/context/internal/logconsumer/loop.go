@@ -16,10 +16,14 @@ import (
 // changes, a rebuild is requested or (until > 0) the projections reach until.
 func (c *Consumer) consume(ctx context.Context, cons jetstream.Consumer, until uint64) error {
 	msgs := make(chan jetstream.Msg, 2*c.cfg.MaxBatch)
+	// Once this loop returns nobody reads msgs: stopped releases a handler
+	// blocked on a full msgs, which would otherwise hang forever.
+	stopped := make(chan struct{})
+	defer close(stopped)
 	cc, err := cons.Consume(func(m jetstream.Msg) {
 		select {
 		case msgs <- m:
-		case <-ctx.Done():
+		case <-stopped:
 		}
 	}, jetstream.PullMaxMessages(2*c.cfg.MaxBatch))
 	if err != nil {
@@ -39,7 +43,9 @@ func (c *Consumer) consume(ctx context.Context, cons jetstream.Consumer, until u
 			}
 			continue
 		case done := <-c.rebuild:
-			done <- nil
+			// Run answers once the projections are reset, so that a caller
+			// reading with a token afterwards waits for the replay.
+			c.rebuildDone = done
 			return errRebuild
 		case <-ctx.Done():
 			return ctx.Err()

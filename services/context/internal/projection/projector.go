@@ -17,6 +17,7 @@ import (
 
 	"unisson.dev/services/context/internal/contextstore"
 	"unisson.dev/services/context/internal/identity"
+	"unisson.dev/services/context/internal/ledger"
 )
 
 // Message is one log message to apply.
@@ -171,6 +172,9 @@ func (p *Projector) applyRun(ctx context.Context, events []event, last uint64) (
 			break
 		}
 	}
+	if err := p.chainLedger(ctx, changes); err != nil {
+		return 0, nil, err
+	}
 	upTo := last
 	if n < len(events) {
 		upTo = events[n-1].seq
@@ -235,3 +239,39 @@ func decode(data []byte) (*interactionv1.Interaction, error) {
 
 // Epoch is the store epoch the projector applies under.
 func (p *Projector) Epoch() string { return p.epoch }
+
+// chainLedger links each `answer given` change to its citizen's previous
+// ledger entry, in log order, and records it for the answer reports. A
+// change at or below a citizen's ledger head was applied before (the store
+// skips it), so it neither moves nor uses the head.
+func (p *Projector) chainLedger(ctx context.Context, changes []contextstore.Change) error {
+	var ids []string
+	for _, c := range changes {
+		if ledger.IsEntry(c.Interaction) {
+			ids = append(ids, c.CitizenID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	heads, err := p.store.LedgerHeads(ctx, ids)
+	if err != nil {
+		return fmt.Errorf("read ledger heads: %w", err)
+	}
+	for i := range changes {
+		c := &changes[i]
+		if !ledger.IsEntry(c.Interaction) || heads[c.CitizenID].Seq >= c.Seq {
+			continue
+		}
+		head, err := ledger.Chain(heads[c.CitizenID].Hash, c.Interaction)
+		if err != nil {
+			return err
+		}
+		heads[c.CitizenID] = contextstore.LedgerHead{Hash: head, Seq: c.Seq}
+		a := c.Interaction.GetAnswer()
+		c.Ledger = &contextstore.LedgerEntry{Hash: head}
+		c.Answer = &contextstore.AnswerRecord{Topic: c.Interaction.GetTopic(), AnswerID: a.GetAnswerId(),
+			Version: a.GetAnswerVersion(), ContextVersion: a.GetContextVersion(), Channel: c.Interaction.GetChannel()}
+	}
+	return nil
+}

@@ -119,7 +119,8 @@ func (h *Hub) Shutdown() {
 	}
 }
 
-// ResetLag re-arms the lag signal after the watcher has caught up.
+// ResetLag re-arms the lag signal. Call it before catching up from the
+// store, so that a change dropped during the catch-up signals again.
 func (s *Subscription) ResetLag() {
 	h := s.hub
 	h.mu.Lock()

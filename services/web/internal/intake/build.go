@@ -101,6 +101,11 @@ func buildForm(now time.Time, f Form) (*interactionv1.Interaction, error) {
 // for themself, inbound, and every identifier is merely claimed (the web is
 // unauthenticated until citizen OIDC arrives).
 func newInteraction(now time.Time, kind interactionv1.Kind, ids []Identifier, citizenID string, p *problems) *interactionv1.Interaction {
+	if citizenID != "" {
+		// Naming a citizen by id would let anyone write to anyone's
+		// history; only a signed-in citizen may, once sign-in exists.
+		p.add("subject.citizen_id", "is accepted only from a signed-in citizen; send identifiers instead")
+	}
 	return &interactionv1.Interaction{
 		Id:         interaction.NewID(now),
 		OccurredAt: timestamppb.New(now),

@@ -107,11 +107,11 @@ func answerRequest(req questionRequest) (*contextv1.AnswerRequest, []fieldError)
 	}
 	switch {
 	case req.CitizenID != "":
-		out.Citizen = &contextv1.CitizenRef{Ref: &contextv1.CitizenRef_CitizenId{CitizenId: req.CitizenID}}
+		errs = append(errs, fieldError{Field: "citizen_id", Reason: "is accepted only from a signed-in citizen; send identifiers instead"})
 	case len(out.Identifiers) > 0:
 		out.Citizen = &contextv1.CitizenRef{Ref: &contextv1.CitizenRef_Identifier{Identifier: out.Identifiers[0]}}
 	case len(errs) == 0:
-		errs = append(errs, fieldError{Field: "identifiers", Reason: "give citizen_id or at least one identifier"})
+		errs = append(errs, fieldError{Field: "identifiers", Reason: "give at least one identifier"})
 	}
 	return out, errs
 }

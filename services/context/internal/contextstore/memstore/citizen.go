@@ -17,15 +17,29 @@ type citizen struct {
 	links    map[string]contextstore.Link
 	cases    map[string]contextstore.Case
 	timeline []contextstore.Entry
+	// answers is the last answer by topic, firsts the first answer by
+	// topic and context version.
+	answers map[string]answerRef
+	firsts  map[firstKey]answerRef
 }
 
-// apply applies one change; the caller holds the write lock.
+// apply applies one change unless the citizen has it already; merges are
+// carried out either way, as redisstore must to finish one cut short. The
+// caller holds the write lock.
 func (s *Store) apply(c contextstore.Change) {
-	cz := s.citizen(c)
-	if c.Seq > cz.rec.Version {
-		cz.rec.Version = c.Seq
-		cz.rec.UpdatedAt = c.OccurredAt.UTC()
+	if cz, ok := s.citizens[c.CitizenID]; !ok || c.Seq > cz.rec.Version {
+		s.applyNew(c)
 	}
+	for _, from := range c.MergeFrom {
+		s.merge(c.CitizenID, from)
+	}
+}
+
+// applyNew applies a change the citizen has not seen.
+func (s *Store) applyNew(c contextstore.Change) {
+	cz := s.citizen(c)
+	cz.rec.Version = c.Seq
+	cz.rec.UpdatedAt = c.OccurredAt.UTC()
 	for _, l := range c.Links {
 		l.Seq = c.Seq
 		cz.link(l)
@@ -39,8 +53,11 @@ func (s *Store) apply(c contextstore.Change) {
 		k.UpdatedSeq = c.Seq
 		cz.upsertCase(k)
 	}
-	for _, from := range c.MergeFrom {
-		s.merge(c.CitizenID, from)
+	if c.Ledger != nil {
+		cz.rec.LedgerHead, cz.rec.LedgerSeq = c.Ledger.Hash, c.Seq
+	}
+	if c.Answer != nil {
+		s.answer(cz, c.Seq, *c.Answer)
 	}
 }
 
@@ -54,8 +71,10 @@ func (s *Store) citizen(c contextstore.Change) *citizen {
 		rec: contextstore.Citizen{
 			ID: c.CitizenID, CreatedSeq: c.Seq, Version: c.Seq, CreatedAt: at, UpdatedAt: at,
 		},
-		links: make(map[string]contextstore.Link),
-		cases: make(map[string]contextstore.Case),
+		links:   make(map[string]contextstore.Link),
+		cases:   make(map[string]contextstore.Case),
+		answers: make(map[string]answerRef),
+		firsts:  make(map[firstKey]answerRef),
 	}
 	s.citizens[c.CitizenID] = cz
 	return cz

@@ -25,6 +25,10 @@ type Store struct {
 	applied  uint64
 	citizens map[string]*citizen
 	index    map[string]contextstore.Owner
+	// holders are the citizens whose last answer on a topic is the answer,
+	// by answer id; divergences are sorted by Seq.
+	holders     map[string]map[holder]struct{}
+	divergences []contextstore.Divergence
 }
 
 var _ contextstore.Store = (*Store)(nil)
@@ -42,6 +46,8 @@ func (s *Store) reset(epoch string) {
 	s.applied = 0
 	s.citizens = make(map[string]*citizen)
 	s.index = make(map[string]contextstore.Owner)
+	s.holders = make(map[string]map[holder]struct{})
+	s.divergences = nil
 }
 
 // Lookup returns the owners of the linked keys among keys.

@@ -42,9 +42,31 @@ func benchChange(seq uint64) contextstore.Change {
 	return c
 }
 
+// benchAnswer is benchChange giving one of a few answers, at one of a few
+// versions, with its ledger entry.
+func benchAnswer(seq uint64) contextstore.Change {
+	c := benchChange(seq)
+	c.Ledger = &contextstore.LedgerEntry{Hash: fmt.Sprintf("%064x", seq)}
+	c.Answer = &contextstore.AnswerRecord{
+		Topic: "housing.benefit", AnswerID: fmt.Sprintf("answer-%d", seq%7),
+		Version: uint32(1 + seq%3), ContextVersion: seq / 3, Channel: interactionv1.Channel_CHANNEL_EMAIL,
+	}
+	return c
+}
+
 // BenchmarkApply measures one batch of 500 changes; interactions/s is the
 // applier's ceiling on one connection.
 func BenchmarkApply(b *testing.B) {
+	benchApply(b, benchChange)
+}
+
+// BenchmarkApplyAnswers is BenchmarkApply with an answer and a ledger
+// entry in every change: the follow-up round trip and the answer indexes.
+func BenchmarkApplyAnswers(b *testing.B) {
+	benchApply(b, benchAnswer)
+}
+
+func benchApply(b *testing.B, change func(seq uint64) contextstore.Change) {
 	s := benchStore(b)
 	var seq uint64
 	for b.Loop() {
@@ -52,7 +74,7 @@ func BenchmarkApply(b *testing.B) {
 		batch := contextstore.Batch{Epoch: storetest.Epoch, Changes: make([]contextstore.Change, benchBatch)}
 		for i := range batch.Changes {
 			seq++
-			batch.Changes[i] = benchChange(seq)
+			batch.Changes[i] = change(seq)
 		}
 		batch.AppliedSeq = seq
 		b.StartTimer()
@@ -85,5 +107,33 @@ func BenchmarkSnapshot(b *testing.B) {
 		if err != nil || len(snap.Recent) != 20 || len(snap.Links) != 6 || len(snap.Cases) != 3 {
 			b.Fatalf("Snapshot = %d recent, %d links, %d cases, %v", len(snap.Recent), len(snap.Links), len(snap.Cases), err)
 		}
+	}
+}
+
+// BenchmarkAnswerHolders reads one page of 100 holders below the newest
+// version, from the middle of the citizens: the time must not grow with
+// their number.
+func BenchmarkAnswerHolders(b *testing.B) {
+	for _, n := range []int{10_000, 200_000} {
+		b.Run(fmt.Sprintf("holders=%d", n), func(b *testing.B) {
+			s := benchStore(b)
+			for start := 0; start < n; start += benchBatch {
+				batch := contextstore.Batch{Epoch: storetest.Epoch, AppliedSeq: uint64(start + benchBatch)}
+				for i := start + 1; i <= start+benchBatch; i++ {
+					c := contextstore.Change{Seq: uint64(i), CitizenID: fmt.Sprintf("c_%07d", i), Answer: &contextstore.AnswerRecord{
+						Topic: "housing.benefit", AnswerID: "aid-eligibility", Version: uint32(1 + i%4),
+					}}
+					batch.Changes = append(batch.Changes, c)
+				}
+				storetest.ApplyAll(b, s, batch)
+			}
+			after := fmt.Sprintf("c_%07d", n/2)
+			for b.Loop() {
+				h, err := s.AnswerHolders(b.Context(), "aid-eligibility", 4, after, 100)
+				if err != nil || len(h) != 100 {
+					b.Fatalf("AnswerHolders = %d holders, %v", len(h), err)
+				}
+			}
+		})
 	}
 }

@@ -87,6 +87,13 @@ func decodeCitizen(id string, rec map[string]string) (contextstore.Citizen, erro
 	if m := rec["merged"]; m != "" {
 		c.Merged = strings.Split(m, "\n")
 	}
+	if v, ok := rec["ledger_seq"]; ok {
+		seq, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return contextstore.Citizen{}, fmt.Errorf("citizen record: %w: %w", errCorrupt, err)
+		}
+		c.LedgerHead, c.LedgerSeq = rec["ledger_head"], seq
+	}
 	return c, nil
 }
 

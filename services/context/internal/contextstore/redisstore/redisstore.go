@@ -1,17 +1,29 @@
 // Package redisstore keeps the context projections in Redis. All keys of
 // one citizen share the hash tag {c:ID}, so a change is one atomic Lua
 // script on one Redis Cluster slot, and a batch of changes is one
-// pipelined round trip.
+// pipelined round trip. The answer indexes that span citizens live in
+// other slots: a batch with answers takes a second pipelined round trip,
+// driven by what the scripts return.
 //
 // Key layout under prefix P:
 //
-//	P{c:ID}:c   hash: citizen record
-//	P{c:ID}:l   hash: identifier key → "assurance:type:seq[:value]"
-//	P{c:ID}:k   hash: case reference → "seq:n:" + protobuf contextv1.Case
-//	P{c:ID}:t   sorted set: score seq, member 8-byte seq + protobuf interaction
-//	P{i:KEY}    string: "assurance:citizenID", the identifier index
-//	Pcitizens   sorted set of citizen ids, score 0
-//	Pmeta       hash: epoch, applied_seq
+//	P{c:ID}:c     hash: citizen record (created_seq, created_at, version,
+//	              updated_at, merged_into, merged, ledger_head, ledger_seq)
+//	P{c:ID}:l     hash: identifier key → "assurance:type:seq[:value]"
+//	P{c:ID}:k     hash: case reference → "seq:n:" + protobuf contextv1.Case
+//	P{c:ID}:t     sorted set: score seq, member 8-byte seq + protobuf interaction
+//	P{c:ID}:a     hash: topic → "seq:version:answerID", the last answer
+//	P{c:ID}:v     hash: "contextVersion:topic" → "seq:version:channel:answerID",
+//	              the first answer given from that context version
+//	P{c:ID}:o     hash: seq → JSON global writes of the answer at seq, the
+//	              outbox; an entry goes once its writes are known done
+//	P{i:KEY}      string: "assurance:citizenID", the identifier index
+//	P{a:ANSWER}   sorted set, score 0, member "%010d(version):citizenID":
+//	              the citizens whose last answer on a topic is ANSWER
+//	Panswers      set: answer ids that had holders
+//	Pdivergences  sorted set, score 0, member "%020d(seq):" + JSON divergence
+//	Pcitizens     sorted set of citizen ids, score 0
+//	Pmeta         hash: epoch, applied_seq
 package redisstore
 
 import (
@@ -19,6 +31,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -34,6 +47,11 @@ type Store struct {
 	client  redis.UniversalClient
 	prefix  string
 	timeout time.Duration
+
+	// done lists the outbox entries whose global writes succeeded; the
+	// next main pipeline deletes them.
+	mu   sync.Mutex
+	done []outboxEntry
 }
 
 var _ contextstore.Store = (*Store)(nil)
@@ -47,16 +65,22 @@ func New(client redis.UniversalClient, prefix string, timeout time.Duration) *St
 }
 
 // citizenKeys are the keys of one citizen's projections.
-type citizenKeys struct{ c, l, k, t string }
+type citizenKeys struct{ c, l, k, t, a, v, o string }
 
 func (s *Store) citizenKeys(id string) citizenKeys {
 	base := s.prefix + "{c:" + id + "}:"
-	return citizenKeys{c: base + "c", l: base + "l", k: base + "k", t: base + "t"}
+	return citizenKeys{
+		c: base + "c", l: base + "l", k: base + "k", t: base + "t",
+		a: base + "a", v: base + "v", o: base + "o",
+	}
 }
 
-func (s *Store) indexKey(key string) string { return s.prefix + "{i:" + key + "}" }
-func (s *Store) citizensKey() string        { return s.prefix + "citizens" }
-func (s *Store) metaKey() string            { return s.prefix + "meta" }
+func (s *Store) indexKey(key string) string      { return s.prefix + "{i:" + key + "}" }
+func (s *Store) holdersKey(answer string) string { return s.prefix + "{a:" + answer + "}" }
+func (s *Store) answersKey() string              { return s.prefix + "answers" }
+func (s *Store) divergencesKey() string          { return s.prefix + "divergences" }
+func (s *Store) citizensKey() string             { return s.prefix + "citizens" }
+func (s *Store) metaKey() string                 { return s.prefix + "meta" }
 
 // call bounds one round trip.
 func (s *Store) call(ctx context.Context) (context.Context, context.CancelFunc) {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/redis/go-redis/v9"
 
 	"unisson.dev/platform/testenv"
 	"unisson.dev/services/context/internal/contextstore"
@@ -82,6 +83,9 @@ func TestMatchesMemstore(t *testing.T) {
 	if diff := cmp.Diff(storetest.Snapshots(t, ms), storetest.Snapshots(t, rs), storetest.Opts); diff != "" {
 		t.Errorf("snapshots differ (-memstore +redisstore):\n%s", diff)
 	}
+	if diff := cmp.Diff(storetest.Answers(t, ms), storetest.Answers(t, rs), storetest.Opts); diff != "" {
+		t.Errorf("answers differ (-memstore +redisstore):\n%s", diff)
+	}
 	if storetest.Checksum(t, ms) != storetest.Checksum(t, rs) {
 		t.Errorf("checksums differ")
 	}
@@ -107,7 +111,8 @@ func TestScriptCacheLost(t *testing.T) {
 	}
 }
 
-// TestKeyLayout pins the key names, and that Reset keeps to its prefix.
+// TestKeyLayout pins the key names, the outbox's life, and that Reset
+// keeps to its prefix.
 func TestKeyLayout(t *testing.T) {
 	r := testenv.StartRedis(t)
 	c := r.Client(t)
@@ -121,11 +126,35 @@ func TestKeyLayout(t *testing.T) {
 		storetest.ApplyAll(t, st, storetest.History(storetest.Epoch)[0])
 	}
 	want := []string{
-		"citizens", "meta",
+		"answers", "citizens", "meta",
+		"{a:aid-eligibility}",
 		"{c:A}:c", "{c:A}:k", "{c:A}:l", "{c:A}:t",
-		"{c:B}:c", "{c:B}:k", "{c:B}:l", "{c:B}:t",
+		"{c:B}:a", "{c:B}:c", "{c:B}:k", "{c:B}:l", "{c:B}:o", "{c:B}:t", "{c:B}:v",
 		"{i:device:dev-1}", "{i:email:a@example.fr}", "{i:email:shared@example.fr}", "{i:phone:+33612345678}",
 	}
+	if diff := cmp.Diff(want, keys(t, c, p)); diff != "" {
+		t.Errorf("keys mismatch (-want +got):\n%s", diff)
+	}
+	// The next batch deletes the outbox entries of the last one.
+	storetest.ApplyAll(t, s, contextstore.Batch{Epoch: storetest.Epoch, AppliedSeq: 3})
+	want = slices.DeleteFunc(want, func(k string) bool { return k == "{c:B}:o" })
+	if diff := cmp.Diff(want, keys(t, c, p)); diff != "" {
+		t.Errorf("keys after the next batch mismatch (-want +got):\n%s", diff)
+	}
+	if err := s.Reset(t.Context(), "life-2"); err != nil {
+		t.Fatalf("Reset: %v", err)
+	}
+	if got := keys(t, c, p); !slices.Equal(got, []string{"meta"}) {
+		t.Errorf("keys after Reset = %v, want [meta]", got)
+	}
+	if _, err := neighbour.Snapshot(t.Context(), "A", 0); err != nil {
+		t.Errorf("Reset of %q reached %q: %v", p, other, err)
+	}
+}
+
+// keys lists the keys under prefix p, without it, sorted.
+func keys(t *testing.T, c *redis.Client, p string) []string {
+	t.Helper()
 	keys, err := c.Keys(t.Context(), p+"*").Result()
 	if err != nil {
 		t.Fatalf("KEYS: %v", err)
@@ -134,13 +163,5 @@ func TestKeyLayout(t *testing.T) {
 		keys[i] = keys[i][len(p):]
 	}
 	slices.Sort(keys)
-	if diff := cmp.Diff(want, keys); diff != "" {
-		t.Errorf("keys mismatch (-want +got):\n%s", diff)
-	}
-	if err := s.Reset(t.Context(), "life-2"); err != nil {
-		t.Fatalf("Reset: %v", err)
-	}
-	if _, err := neighbour.Snapshot(t.Context(), "A", 0); err != nil {
-		t.Errorf("Reset of %q reached %q: %v", p, other, err)
-	}
+	return keys
 }

@@ -18,6 +18,9 @@ func (s *Store) Reset(ctx context.Context, epoch string) error {
 	if err := s.unlink(ctx, s.client, []string{s.metaKey()}); err != nil {
 		return fmt.Errorf("reset: drop marker: %w", err)
 	}
+	s.mu.Lock()
+	s.done = nil
+	s.mu.Unlock()
 	if err := s.deleteAll(ctx); err != nil {
 		return fmt.Errorf("reset: %w", err)
 	}

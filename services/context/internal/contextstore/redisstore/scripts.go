@@ -41,23 +41,83 @@ local function upsert_case(k, ref, seq, opened, rest)
 end
 `
 
-// changeScript applies one change to one citizen.
-// KEYS: c, l, k, t. ARGV: seq, occurred_at, timeline member ("" for none),
-// has case ("1"/""), case reference, case opened part, case rest, then
-// link key and encoded link pairs.
-var changeScript = redis.NewScript(luaLib + `
-local c, l, k, t = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+// luaAnswer keeps a citizen's answer records. Stored answers are
+// "seq:version:id" (last by topic) and "seq:version:channel:id" (first by
+// context version and topic); ids come last so they need no escaping.
+const luaAnswer = `
+local function last_answer(v)
+  return string.match(v, '^%d+:(%d+):(.*)$')
+end
+-- holds tells whether one of the citizen's topics has answer id at version.
+local function holds(a, id, version)
+  for _, x in ipairs(redis.call('HVALS', a)) do
+    local v, i = last_answer(x)
+    if v == version and i == id then return true end
+  end
+  return false
+end
+-- answer records an answer given and returns the global writes it calls
+-- for, JSON-encoded, or nil when there are none: the holder sets to leave
+-- and join, and a divergence from the first answer at the context version.
+local function answer(a, v, seq, topic, id, version, cv, channel)
+  local out = {}
+  local cur = redis.call('HGET', a, topic)
+  redis.call('HSET', a, topic, seq .. ':' .. version .. ':' .. id)
+  local pv, pid
+  if cur then pv, pid = last_answer(cur) end
+  if pv ~= version or pid ~= id then
+    out.add, out.addv = id, version
+    if cur and not holds(a, pid, pv) then out.rm, out.rmv = pid, pv end
+  end
+  local field = cv .. ':' .. topic
+  local first = redis.call('HGET', v, field)
+  if not first then
+    redis.call('HSET', v, field, seq .. ':' .. version .. ':' .. channel .. ':' .. id)
+  else
+    local fv, fch, fid = string.match(first, '^%d+:(%d+):(%d+):(.*)$')
+    if fv ~= version or fid ~= id then
+      out.div = {topic = topic, cv = cv, fid = fid, fv = fv, fch = fch, sid = id, sv = version, sch = channel}
+    end
+  end
+  if next(out) == nil then return nil end
+  out.seq = seq
+  return cjson.encode(out)
+end
+`
+
+// changeScript applies one change to one citizen, unless the citizen's
+// version shows it applied already. It returns the change's global writes
+// (see luaAnswer) or "". They are also kept in the outbox under the seq, so
+// that a skipped change returns them again: the follow-up pipeline that
+// makes them may have failed after the script ran.
+// KEYS: c, l, k, t, a, v, o. ARGV: seq, occurred_at, timeline member (""
+// for none), has case ("1"/""), case reference, case opened part, case
+// rest, has ledger, ledger hash, has answer, topic, answer id, answer
+// version, context version, channel, then link key and encoded link pairs.
+var changeScript = redis.NewScript(luaLib + luaAnswer + `
+local c, l, k, t, a, v, o = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
 local seq, at = ARGV[1], ARGV[2]
 local ver = redis.call('HGET', c, 'version')
-if not ver then
-  redis.call('HSET', c, 'created_seq', seq, 'created_at', at, 'version', seq, 'updated_at', at)
-elseif newer(seq, ver) then
+if ver and not newer(seq, ver) then
+  return redis.call('HGET', o, seq) or ''
+end
+if ver then
   redis.call('HSET', c, 'version', seq, 'updated_at', at)
+else
+  redis.call('HSET', c, 'created_seq', seq, 'created_at', at, 'version', seq, 'updated_at', at)
 end
 if ARGV[3] ~= '' then redis.call('ZADD', t, seq, ARGV[3]) end
 if ARGV[4] == '1' then upsert_case(k, ARGV[5], seq, ARGV[6], ARGV[7]) end
-for i = 8, #ARGV, 2 do link(l, ARGV[i], ARGV[i + 1]) end
-return 1
+if ARGV[8] == '1' then redis.call('HSET', c, 'ledger_head', ARGV[9], 'ledger_seq', seq) end
+for i = 16, #ARGV, 2 do link(l, ARGV[i], ARGV[i + 1]) end
+if ARGV[10] == '1' then
+  local w = answer(a, v, seq, ARGV[11], ARGV[12], ARGV[13], ARGV[14], ARGV[15])
+  if w then
+    redis.call('HSET', o, seq, w)
+    return w
+  end
+end
+return ''
 `)
 
 // indexScript points an identifier at a citizen.
@@ -112,6 +172,26 @@ if not m or m == '' then
   redis.call('HSET', c, 'merged', from)
 elseif not string.find('\n' .. m .. '\n', '\n' .. from .. '\n', 1, true) then
   redis.call('HSET', c, 'merged', m .. '\n' .. from)
+end
+return out
+`)
+
+// holdersScript pages through an answer's holders. Members are
+// "version:citizen" with the version on 10 digits, so each version is a
+// contiguous lexical range ordered by citizen: for each version below the
+// bound, found by jumping to the next range, it returns up to limit
+// members after the citizen. The caller merges the ranges.
+// KEYS: holders. ARGV: below version (0: any), after citizen, limit.
+var holdersScript = redis.NewScript(`
+local key, below, after, limit = KEYS[1], tonumber(ARGV[1]), ARGV[2], ARGV[3]
+local out = {}
+local m = redis.call('ZRANGEBYLEX', key, '-', '+', 'LIMIT', 0, 1)[1]
+while m do
+  local ver = string.sub(m, 1, 10)
+  if below > 0 and tonumber(ver) >= below then break end
+  local page = redis.call('ZRANGEBYLEX', key, '(' .. ver .. ':' .. after, '(' .. ver .. ';', 'LIMIT', 0, limit)
+  for _, x in ipairs(page) do out[#out + 1] = x end
+  m = redis.call('ZRANGEBYLEX', key, '[' .. ver .. ';', '+', 'LIMIT', 0, 1)[1]
 end
 return out
 `)

@@ -42,6 +42,12 @@ func testEmpty(t *testing.T, open func(t *testing.T) contextstore.Store) {
 			if err != nil || len(entries) != 0 {
 				t.Errorf("Timeline = %v, %v; want none", seqs(entries), err)
 			}
+			if diff := cmp.Diff(AnswerState{}, Answers(t, s), Opts); diff != "" {
+				t.Errorf("answers mismatch (-want +got):\n%s", diff)
+			}
+			if got := ledgerHeads(t, s, "A", "B"); len(got) != 0 {
+				t.Errorf("LedgerHeads = %v, want empty", got)
+			}
 		})
 	}
 }
@@ -91,7 +97,7 @@ func testIdempotent(t *testing.T, open func(t *testing.T) contextstore.Store) {
 	s := Fresh(t, open)
 	history := History(Epoch)
 	ApplyAll(t, s, history...)
-	sum, snaps := Checksum(t, s), Snapshots(t, s)
+	sum, snaps, answers := Checksum(t, s), Snapshots(t, s), Answers(t, s)
 	tests := []struct {
 		name    string
 		batches []contextstore.Batch
@@ -108,6 +114,9 @@ func testIdempotent(t *testing.T, open func(t *testing.T) contextstore.Store) {
 		}
 		if diff := cmp.Diff(snaps, Snapshots(t, s), Opts); diff != "" {
 			t.Errorf("%s: snapshots changed (-before +after):\n%s", tc.name, diff)
+		}
+		if diff := cmp.Diff(answers, Answers(t, s), Opts); diff != "" {
+			t.Errorf("%s: answer indexes changed (-before +after):\n%s", tc.name, diff)
 		}
 	}
 }

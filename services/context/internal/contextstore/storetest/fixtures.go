@@ -67,6 +67,27 @@ func withLinks(c contextstore.Change, links ...contextstore.Link) contextstore.C
 	return c
 }
 
+// Answer ids and topics used by the fixtures.
+const (
+	answerElig = "aid-eligibility"
+	answerDocs = "aid-documents"
+	topicAid   = "housing.benefit"
+	topicTax   = "tax.local"
+)
+
+// withAnswer records the answer id@version given on topic from context
+// version cv on ch; the interaction is left as it is, the store does not
+// read it.
+func withAnswer(c contextstore.Change, topic, id string, version uint32, cv uint64, ch interactionv1.Channel) contextstore.Change {
+	c.Answer = &contextstore.AnswerRecord{Topic: topic, AnswerID: id, Version: version, ContextVersion: cv, Channel: ch}
+	return c
+}
+
+func withLedger(c contextstore.Change, hash string) contextstore.Change {
+	c.Ledger = &contextstore.LedgerEntry{Hash: hash}
+	return c
+}
+
 func withCase(c contextstore.Change, ref string, st interactionv1.CaseStatus) contextstore.Change {
 	c.Case = &contextstore.Case{
 		Reference: ref, Topic: "housing.benefit", Status: st,
@@ -85,26 +106,41 @@ func link(key string, a interactionv1.Assurance, seq uint64) contextstore.Link {
 // History is a short log touching every projection, in three batches: A
 // and B are created with overlapping cases, B's device is taken over by C,
 // A takes B's shared address, then A absorbs B (and an unknown citizen)
-// and upgrades B's phone, and C logs in without an interaction.
+// and upgrades B's phone, and C logs in without an interaction. B and A
+// are given the eligibility answer, then A the documents answer from the
+// same context version: a divergence, and A leaves the eligibility
+// holders while B, merged, stays.
 func History(epoch string) []contextstore.Batch {
+	email, phone := interactionv1.Channel_CHANNEL_EMAIL, interactionv1.Channel_CHANNEL_PHONE
 	return []contextstore.Batch{
 		{Epoch: epoch, AppliedSeq: 3, Changes: []contextstore.Change{
 			withCase(withLinks(Change(1, "A"), link(keyA, verified, 1)),
 				"DOS-1", interactionv1.CaseStatus_CASE_STATUS_SUBMITTED),
 			withCase(withLinks(Change(2, "B"), link(keyPhone, claimed, 2), link(keyShared, claimed, 2),
 				link(keyDevice, claimed, 2)), "DOS-1", interactionv1.CaseStatus_CASE_STATUS_IN_REVIEW),
-			withCase(Change(3, "B"), "DOS-2", interactionv1.CaseStatus_CASE_STATUS_SUBMITTED),
+			withLedger(withAnswer(withCase(Change(3, "B"), "DOS-2", interactionv1.CaseStatus_CASE_STATUS_SUBMITTED),
+				topicAid, answerElig, 1, 2, email), "ledger-3"),
 		}},
 		{Epoch: epoch, AppliedSeq: 6, Changes: []contextstore.Change{
-			withLinks(Change(4, "A"), link(keyShared, verified, 4)),
+			withLedger(withAnswer(withLinks(Change(4, "A"), link(keyShared, verified, 4)),
+				topicAid, answerElig, 1, 1, phone), "ledger-4"),
 			withLinks(Change(5, "C"), link(keyDevice, claimed, 5)),
 		}},
 		{Epoch: epoch, AppliedSeq: 9, Changes: []contextstore.Change{
 			mergeChange(7, "A", "B", "ghost"),
-			withLinks(Change(8, "A"), link(keyPhone, verified, 8)),
+			withLedger(withAnswer(withLinks(Change(8, "A"), link(keyPhone, verified, 8)),
+				topicAid, answerDocs, 2, 1, email), "ledger-8"),
 			{Seq: 9, CitizenID: "C", OccurredAt: At(9), Links: []contextstore.Link{link(keyIDP, verified, 9)}},
 		}},
 	}
+}
+
+// HistoryDivergences are the divergences History records.
+func HistoryDivergences() []contextstore.Divergence {
+	return []contextstore.Divergence{{
+		Seq: 8, CitizenID: "A", Topic: topicAid, ContextVersion: 1,
+		First: answerElig + "@1 on phone", Second: answerDocs + "@2 on email",
+	}}
 }
 
 func mergeChange(seq uint64, target string, from ...string) contextstore.Change {

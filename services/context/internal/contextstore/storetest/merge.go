@@ -70,6 +70,8 @@ func mergedA() contextstore.Snapshot {
 	return contextstore.Snapshot{
 		Citizen: contextstore.Citizen{
 			ID: "A", CreatedSeq: 1, Version: 8, CreatedAt: At(1), UpdatedAt: At(8), Merged: []string{"B"},
+			// A's own chain: B's ends with B.
+			LedgerHead: "ledger-8", LedgerSeq: 8,
 		},
 		Links: []contextstore.Link{
 			link(keyDevice, claimed, 2),
@@ -94,6 +96,7 @@ func keptB() contextstore.Snapshot {
 	return contextstore.Snapshot{
 		Citizen: contextstore.Citizen{
 			ID: "B", CreatedSeq: 2, Version: 3, CreatedAt: At(2), UpdatedAt: At(3), MergedInto: "A",
+			LedgerHead: "ledger-3", LedgerSeq: 3,
 		},
 		Links: []contextstore.Link{
 			link(keyDevice, claimed, 2),

@@ -36,6 +36,13 @@ func Run(t *testing.T, open func(t *testing.T) contextstore.Store) {
 		{"WrongEpoch", testWrongEpoch},
 		{"CitizenIDs", testCitizenIDs},
 		{"Checksum", testChecksum},
+		{"SeqGuard", testSeqGuard},
+		{"GuardKeepsMerge", testGuardKeepsMerge},
+		{"Ledger", testLedger},
+		{"LastAnswer", testLastAnswer},
+		{"Divergence", testDivergence},
+		{"AnswerHolders", testAnswerHolders},
+		{"HistoryAnswers", testHistoryAnswers},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
