@@ -1,10 +1,14 @@
 package knowledge_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	answerv1 "unisson.dev/proto/unisson/answer/v1"
+	interactionv1 "unisson.dev/proto/unisson/interaction/v1"
 
 	"unisson.dev/services/context/internal/knowledge"
 )
@@ -36,8 +40,8 @@ func TestExampleBaseLoads(t *testing.T) {
 	t.Parallel()
 	b := loadExample(t)
 	want := []string{"family.allowance", "housing.benefit", "id.card", "tax.income", "town_hall.appointment"}
-	if got := b.Topics(); !equal(got, want) {
-		t.Errorf("Topics() = %v, want %v", got, want)
+	if diff := cmp.Diff(want, b.Topics()); diff != "" {
+		t.Errorf("Topics() (-want +got):\n%s", diff)
 	}
 	if len(b.Answers()) < 12 {
 		t.Errorf("%d answers, want at least 12", len(b.Answers()))
@@ -89,14 +93,64 @@ func answerID(r knowledge.Resolution) string {
 	return r.Answer.ID
 }
 
-func equal(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
+// TestExampleRenders renders every example answer on every channel: no
+// placeholder is left and nothing is empty.
+func TestExampleRenders(t *testing.T) {
+	t.Parallel()
+	b := loadExample(t)
+	for _, a := range b.Answers() {
+		facts := &answerv1.CitizenFacts{Verified: true,
+			Cases: []*answerv1.CaseFact{{Reference: "REF-42", Topic: a.Topic, Status: "accepted"}}}
+		for ch := range interactionv1.Channel_name {
+			c := interactionv1.Channel(ch)
+			format, subject, body := a.Render(c, facts)
+			hasSubject := c == interactionv1.Channel_CHANNEL_WEB || c == interactionv1.Channel_CHANNEL_EMAIL
+			if format == "" || body == "" || (subject != "") != hasSubject || strings.Contains(subject+body, "{{") {
+				t.Errorf("%s on %s: (%q, %q, %q)", a.ID, c, format, subject, body)
+			}
 		}
 	}
-	return true
+}
+
+// TestExampleOtherTopics resolves the other topics of the example base.
+func TestExampleOtherTopics(t *testing.T) {
+	t.Parallel()
+	b := loadExample(t)
+	profile := func(k, v string) map[string]*answerv1.ProfileFact {
+		return map[string]*answerv1.ProfileFact{k: {Value: v, Source: "declared"}}
+	}
+	idCard := []*answerv1.CaseFact{{Reference: "CNI-2026-77", Topic: "id.card", Status: "accepted"}}
+	tests := []struct {
+		name, topic string
+		facts       *answerv1.CitizenFacts
+		want        string
+		used        string // one fact that must be reported, "name=value"
+	}{
+		{"tax", "tax.income", &answerv1.CitizenFacts{}, "tax-income-payment", ""},
+		{"tax difficulties", "tax.income", &answerv1.CitizenFacts{Profile: profile("difficultes_paiement", "oui")},
+			"tax-income-payment-difficulties", "profile.difficultes_paiement=oui"},
+		{"one child", "family.allowance", &answerv1.CitizenFacts{Profile: profile("nombre_enfants", "1")},
+			"family-allowance-one-child", "profile.nombre_enfants=1"},
+		{"three children", "family.allowance", &answerv1.CitizenFacts{Profile: profile("nombre_enfants", "3")},
+			"family-allowance-general", ""},
+		{"id card ready", "id.card", &answerv1.CitizenFacts{Verified: true, Cases: idCard}, "id-card-ready", "case.CNI-2026-77.status=accepted"},
+		{"id card ready, claimed identity", "id.card", &answerv1.CitizenFacts{Cases: idCard}, "", ""},
+		{"town hall", "town_hall.appointment", &answerv1.CitizenFacts{}, "town-hall-appointment", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := b.Resolve(tt.facts, tt.topic, at)
+			if got := answerID(r); got != tt.want {
+				t.Fatalf("Resolve = %q (%s), want %q", got, r.Reason, tt.want)
+			}
+			var used []string
+			for _, f := range r.FactsUsed {
+				used = append(used, f.GetName()+"="+f.GetValue())
+			}
+			if tt.used != "" && !strings.Contains(strings.Join(used, " "), tt.used) {
+				t.Errorf("FactsUsed = %v, want %s among them", used, tt.used)
+			}
+		})
+	}
 }

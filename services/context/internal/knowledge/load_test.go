@@ -115,3 +115,18 @@ func containsPrefix(lines []string, prefix string) bool {
 	}
 	return false
 }
+
+// TestEmptyFiles refuses files without answers rather than ignoring them.
+func TestEmptyFiles(t *testing.T) {
+	t.Parallel()
+	for _, src := range []string{"", "# only a comment\n", "---\n", "~\n", "[]\n", "- &a {id: a}\n- *a\n"} {
+		b, err := knowledge.Parse(map[string][]byte{"a.yaml": []byte(src)})
+		var le *knowledge.LoadError
+		if b != nil || !errors.As(err, &le) || le.Problems[0].File != "a.yaml" || le.Problems[0].Line < 1 {
+			t.Errorf("Parse(%q) = %v, %v; want a problem in a.yaml", src, b, err)
+		}
+	}
+	if b, err := knowledge.Parse(nil); err != nil || len(b.Topics()) != 0 {
+		t.Errorf("Parse(nil) = %v, %v; want an empty base", b, err)
+	}
+}

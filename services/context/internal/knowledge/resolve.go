@@ -1,7 +1,6 @@
 package knowledge
 
 import (
-	"fmt"
 	"time"
 
 	answerv1 "unisson.dev/proto/unisson/answer/v1"
@@ -26,9 +25,23 @@ type Resolution struct {
 	// FactsUsed are the facts the winning condition reads, sorted by name.
 	FactsUsed []*answerv1.Fact
 	// Errors are conditions that failed to evaluate (counted as not
-	// matching), for the caller to log; they hold no personal data.
-	Errors []error
+	// matching), for the caller to log.
+	Errors []*EvalError
 }
+
+// EvalError is a condition that failed to evaluate. Its message names the
+// answer only, so it can be logged; Err, the expression language's own
+// message, may quote fact values and must not be.
+type EvalError struct {
+	AnswerID string
+	Err      error
+}
+
+// Error names the answer whose condition failed.
+func (e *EvalError) Error() string { return "answer " + e.AnswerID + ": condition failed to evaluate" }
+
+// Unwrap returns the expression language's error.
+func (e *EvalError) Unwrap() error { return e.Err }
 
 // Resolve picks the official answer for a citizen and a topic at a time:
 // of the answers of the topic valid at `at`, by priority descending then
@@ -46,7 +59,7 @@ func (b *Base) Resolve(facts *answerv1.CitizenFacts, topic string, at time.Time)
 		}
 		ok, err := a.cond.eval(facts)
 		if err != nil {
-			res.Errors = append(res.Errors, fmt.Errorf("answer %s: %w", a.ID, err))
+			res.Errors = append(res.Errors, &EvalError{AnswerID: a.ID, Err: err})
 		}
 		if !ok {
 			continue

@@ -1,6 +1,7 @@
 package knowledge_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -129,5 +130,20 @@ func TestRender(t *testing.T) {
 				t.Errorf("Render = (%q, %q, %q), want (%q, %q, %q)", f, s, body, tt.format, tt.subject, tt.body)
 			}
 		})
+	}
+}
+
+// TestEvalErrorsHideFacts: a failed condition is reported by answer id,
+// without the fact values the expression language quotes.
+func TestEvalErrorsHideFacts(t *testing.T) {
+	t.Parallel()
+	facts := &answerv1.CitizenFacts{Profile: qf("secret-value"), InteractionCount: 1,
+		Cases: []*answerv1.CaseFact{benefitCase("B-1", "accepted")}}
+	r := loadGood(t).Resolve(facts, "benefit", at)
+	if len(r.Errors) != 1 || r.Errors[0].AnswerID != "benefit-low-income" {
+		t.Fatalf("Errors = %v, want one for benefit-low-income", r.Errors)
+	}
+	if msg := r.Errors[0].Error(); strings.Contains(msg, "secret") || r.Errors[0].Unwrap() == nil {
+		t.Errorf("error %q quotes a fact or lost its cause", msg)
 	}
 }

@@ -54,7 +54,11 @@ func decodeFile(file string, data []byte, ps *problems) (root *yaml.Node) {
 		yamlProblem(file, err, ps)
 		return nil
 	}
-	if len(doc.Content) != 1 || !noAlias(file, &doc, ps) {
+	if len(doc.Content) != 1 {
+		ps.add(file, max(doc.Line, 1), "the file holds no answers")
+		return nil
+	}
+	if !noAlias(file, &doc, ps) {
 		return nil
 	}
 	return doc.Content[0]
