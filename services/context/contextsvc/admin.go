@@ -68,7 +68,7 @@ func (s *Service) divergences(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	kind := map[string]contextapp.DivergenceKind{"channels_disagree": contextapp.ChannelsDisagree, "obsolete": contextapp.Obsolete}[q.Get("kind")]
 	size, _ := strconv.Atoi(q.Get("page_size"))
-	page, err := s.answers.Divergences(r.Context(), kind, size, q.Get("page_token"))
+	page, err := s.answers.Divergences(r.Context(), kind, size, q.Get("page_token"), q.Get("consistency_token"))
 	switch {
 	case errors.Is(err, contextapp.ErrInvalid):
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/grpc"
@@ -25,7 +26,7 @@ func TestWatchResume(t *testing.T) {
 	a := "jeanne@example.fr"
 	start := applied(t, svc, a, e.publish(t, message(v1.Channel_CHANNEL_WEB, "before", email(a))))
 
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(bounded(t))
 	stream, err := svc.client.WatchContext(ctx, &contextv1.WatchContextRequest{Citizen: byEmail(a), ResumeToken: start})
 	if err != nil {
 		t.Fatalf("WatchContext: %v", err)
@@ -49,7 +50,7 @@ func TestWatchResume(t *testing.T) {
 		e.publish(t, message(v1.Channel_CHANNEL_EMAIL, "someone else", email("paul@example.fr")))
 		missed = append(missed, text)
 	}
-	stream, err = svc.client.WatchContext(t.Context(), &contextv1.WatchContextRequest{Citizen: byEmail(a), ResumeToken: first.GetResumeToken()})
+	stream, err = svc.client.WatchContext(bounded(t), &contextv1.WatchContextRequest{Citizen: byEmail(a), ResumeToken: first.GetResumeToken()})
 	if err != nil {
 		t.Fatalf("WatchContext again: %v", err)
 	}
@@ -76,7 +77,7 @@ func TestWatchFromNow(t *testing.T) {
 		token = e.publish(t, message(v1.Channel_CHANNEL_WEB, fmt.Sprintf("old %d", i), email(a)))
 	}
 	applied(t, svc, a, token)
-	stream, err := svc.client.WatchContext(t.Context(), &contextv1.WatchContextRequest{Citizen: byEmail(a)})
+	stream, err := svc.client.WatchContext(bounded(t), &contextv1.WatchContextRequest{Citizen: byEmail(a)})
 	if err != nil {
 		t.Fatalf("WatchContext: %v", err)
 	}
@@ -100,7 +101,11 @@ func TestWatchFromNow(t *testing.T) {
 		e.publish(t, message(v1.Channel_CHANNEL_WEB, fmt.Sprintf("new %d", published), email(a)))
 		published++
 		select {
-		case first = <-received:
+		case text, ok := <-received:
+			if !ok {
+				t.Fatalf("watch ended before any change")
+			}
+			first = text
 		default:
 		}
 	}
@@ -136,7 +141,7 @@ func TestWatchSlowWatcher(t *testing.T) {
 	}
 	defer conn.Close()
 	client := contextv1.NewContextServiceClient(conn)
-	stream, err := client.WatchContext(t.Context(), &contextv1.WatchContextRequest{Citizen: byEmail(a), ResumeToken: start})
+	stream, err := client.WatchContext(bounded(t), &contextv1.WatchContextRequest{Citizen: byEmail(a), ResumeToken: start})
 	if err != nil {
 		t.Fatalf("WatchContext: %v", err)
 	}
@@ -157,6 +162,15 @@ func TestWatchSlowWatcher(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("changes received by the slow watcher (-want +got):\n%s", diff)
 	}
+}
+
+// bounded is the context of a watch stream: a change that never comes
+// ends the stream with DeadlineExceeded instead of hanging the test. It
+// bounds a failure; a passing test never waits for it.
+func bounded(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	t.Cleanup(cancel)
+	return ctx
 }
 
 // applied returns token once the service has applied its write: a read

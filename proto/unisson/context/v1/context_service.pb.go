@@ -1623,12 +1623,13 @@ func (x *Divergence) GetVersion() uint64 {
 }
 
 type ListDivergencesRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Kind          Divergence_Kind        `protobuf:"varint,1,opt,name=kind,proto3,enum=unisson.context.v1.Divergence_Kind" json:"kind,omitempty"`
-	PageSize      int32                  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	PageToken     string                 `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	Kind             Divergence_Kind        `protobuf:"varint,1,opt,name=kind,proto3,enum=unisson.context.v1.Divergence_Kind" json:"kind,omitempty"`
+	PageSize         int32                  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken        string                 `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	ConsistencyToken string                 `protobuf:"bytes,4,opt,name=consistency_token,json=consistencyToken,proto3" json:"consistency_token,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *ListDivergencesRequest) Reset() {
@@ -1678,6 +1679,13 @@ func (x *ListDivergencesRequest) GetPageSize() int32 {
 func (x *ListDivergencesRequest) GetPageToken() string {
 	if x != nil {
 		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListDivergencesRequest) GetConsistencyToken() string {
+	if x != nil {
+		return x.ConsistencyToken
 	}
 	return ""
 }
@@ -1883,12 +1891,13 @@ const file_unisson_context_v1_context_service_proto_rawDesc = "" +
 	"\x04Kind\x12\x14\n" +
 	"\x10KIND_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16KIND_CHANNELS_DISAGREE\x10\x01\x12\x11\n" +
-	"\rKIND_OBSOLETE\x10\x02\"\x8d\x01\n" +
+	"\rKIND_OBSOLETE\x10\x02\"\xba\x01\n" +
 	"\x16ListDivergencesRequest\x127\n" +
 	"\x04kind\x18\x01 \x01(\x0e2#.unisson.context.v1.Divergence.KindR\x04kind\x12\x1b\n" +
 	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\x03 \x01(\tR\tpageToken\"\xb0\x01\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\x12+\n" +
+	"\x11consistency_token\x18\x04 \x01(\tR\x10consistencyToken\"\xb0\x01\n" +
 	"\x17ListDivergencesResponse\x12@\n" +
 	"\vdivergences\x18\x01 \x03(\v2\x1e.unisson.context.v1.DivergenceR\vdivergences\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12+\n" +

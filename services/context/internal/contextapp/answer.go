@@ -103,14 +103,14 @@ func (a *Answers) Answer(ctx context.Context, q AnswerQuery) (AnswerResult, erro
 	if base == nil {
 		return AnswerResult{}, ErrNoKnowledge
 	}
-	snap, err := a.app.Context(ctx, q.Citizen, "", maxRecentFacts)
+	snap, err := a.app.Context(ctx, q.Citizen, "", MaxPageSize)
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return AnswerResult{}, err
 	}
 	if errors.Is(err, ErrNotFound) && q.Citizen.Identifier == nil {
 		return AnswerResult{}, err
 	}
-	res := AnswerResult{CitizenID: snap.Citizen.ID, ContextVer: snap.Citizen.Version, KnowledgeVer: base.Version(), Topic: q.Topic}
+	res := AnswerResult{CitizenID: snap.Citizen.ID, ContextVer: FactsVersion(snap), KnowledgeVer: base.Version(), Topic: q.Topic}
 	if res.Topic == "" {
 		topic, ok := base.MatchTopic(q.Question)
 		if !ok {

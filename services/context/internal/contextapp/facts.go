@@ -16,7 +16,9 @@ import (
 // maxRecentFacts bounds the recent interactions conditions see.
 const maxRecentFacts = 20
 
-// Facts is the view of a snapshot that answer conditions read.
+// Facts is the view of a snapshot that answer conditions read. Answers
+// given are left out of the recent interactions: giving an answer must not
+// change the situation the next answer is computed from.
 func Facts(s contextstore.Snapshot) *answerv1.CitizenFacts {
 	f := &answerv1.CitizenFacts{InteractionCount: s.InteractionCount}
 	seen := map[string]bool{}
@@ -34,11 +36,14 @@ func Facts(s contextstore.Snapshot) *answerv1.CitizenFacts {
 			Reference: c.Reference, Topic: c.Topic, Status: StatusName(c.Status), UpdatedAt: timestamppb.New(c.UpdatedAt),
 		})
 	}
-	for i, e := range s.Recent {
-		if i == maxRecentFacts {
+	for _, e := range s.Recent {
+		ix := e.Interaction
+		if ix.GetKind() == interactionv1.Kind_KIND_ANSWER_GIVEN {
+			continue
+		}
+		if len(f.Recent) == maxRecentFacts {
 			break
 		}
-		ix := e.Interaction
 		f.Recent = append(f.Recent, &answerv1.InteractionFact{
 			Channel: interaction.ChannelName(ix.GetChannel()), Kind: interaction.KindName(ix.GetKind()),
 			Topic: ix.GetTopic(), OccurredAt: ix.GetOccurredAt(),
@@ -53,4 +58,21 @@ func StatusName(s interactionv1.CaseStatus) string {
 		return ""
 	}
 	return strings.ToLower(strings.TrimPrefix(s.String(), "CASE_STATUS_"))
+}
+
+// FactsVersion is the log position of the newest interaction, other than an
+// answer given, among the snapshot's recent ones: the version of the
+// situation answers are computed from. Two channels asking in turn thus see
+// the same version, although the first answer was recorded in between.
+func FactsVersion(s contextstore.Snapshot) uint64 {
+	for _, e := range s.Recent {
+		if e.Interaction.GetKind() != interactionv1.Kind_KIND_ANSWER_GIVEN {
+			return e.Seq
+		}
+	}
+	if s.InteractionCount <= int64(len(s.Recent)) {
+		// Only answers so far: the situation is that of an unknown citizen.
+		return 0
+	}
+	return s.Citizen.Version
 }

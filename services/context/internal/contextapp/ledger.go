@@ -71,7 +71,10 @@ type DivergencePage struct {
 // Divergences lists, page by page, the citizens given different answer
 // versions for one situation, or whose last answer the knowledge base in
 // force supersedes.
-func (a *Answers) Divergences(ctx context.Context, kind DivergenceKind, size int, page string) (DivergencePage, error) {
+func (a *Answers) Divergences(ctx context.Context, kind DivergenceKind, size int, page, token string) (DivergencePage, error) {
+	if err := a.app.WaitToken(ctx, token); err != nil {
+		return DivergencePage{}, err
+	}
 	size, err := pageSize(size, "page_size")
 	if err != nil {
 		return DivergencePage{}, err

@@ -58,7 +58,7 @@ func (s *Server) ListDivergences(ctx context.Context, req *contextv1.ListDiverge
 	case contextv1.Divergence_KIND_OBSOLETE:
 		kind = contextapp.Obsolete
 	}
-	page, err := s.answers.Divergences(ctx, kind, int(req.GetPageSize()), req.GetPageToken())
+	page, err := s.answers.Divergences(ctx, kind, int(req.GetPageSize()), req.GetPageToken(), req.GetConsistencyToken())
 	if err != nil {
 		return nil, s.status(err)
 	}

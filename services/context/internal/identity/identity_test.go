@@ -75,8 +75,8 @@ func TestResolve(t *testing.T) {
 			want:   identity.Decision{CitizenID: "B", Suggested: []string{"A"}},
 		},
 		{
-			name:  "a claimed case reference only suggests its owner",
-			links: []contextstore.Link{link("email:b@x.fr", claimed), {Key: "case:CAF-1", Type: v1.IdentifierType_IDENTIFIER_TYPE_CASE_REFERENCE, Assurance: claimed}},
+			name:   "a claimed case reference only suggests its owner",
+			links:  []contextstore.Link{link("email:b@x.fr", claimed), {Key: "case:CAF-1", Type: v1.IdentifierType_IDENTIFIER_TYPE_CASE_REFERENCE, Assurance: claimed}},
 			owners: map[string]contextstore.Owner{"case:CAF-1": owner("A", claimed)},
 			want:   identity.Decision{CitizenID: "new", Links: []contextstore.Link{link("email:b@x.fr", claimed)}, Suggested: []string{"A"}},
 		},

@@ -20,12 +20,25 @@ import (
 	"unisson.dev/services/hub/internal/hub"
 )
 
-func startHub(t *testing.T, redisURL, prefix string) *hub.Hub {
+// hubOpts choose what a test hub runs with.
+type hubOpts struct {
+	redis        *testenv.Redis
+	knowledgeDir string
+	natsListen   bool
+}
+
+func startHub(t *testing.T, o hubOpts) *hub.Hub {
 	t.Helper()
 	var cfg hub.Config
 	cfg.RegisterFlags(flagSet())
 	cfg.DataDir, cfg.HTTPAddr, cfg.GRPCAddr, cfg.AdminAddr = t.TempDir(), "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
-	cfg.Context.RedisURL, cfg.Context.RedisPrefix = redisURL, prefix
+	cfg.Context.KnowledgeDir = o.knowledgeDir
+	if o.redis != nil {
+		cfg.Context.RedisURL, cfg.Context.RedisPrefix = o.redis.URL, o.redis.Prefix
+	}
+	if o.natsListen {
+		cfg.NATSListen = "127.0.0.1:0"
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	h, err := hub.Start(ctx, cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
@@ -70,12 +83,11 @@ func post(t *testing.T, url, body string) written {
 func TestWebWriteVisibleThroughGRPC(t *testing.T) {
 	for _, store := range []string{"embedded", "redis"} {
 		t.Run(store, func(t *testing.T) {
-			var url, prefix string
+			var o hubOpts
 			if store == "redis" {
-				r := testenv.StartRedis(t)
-				url, prefix = r.URL, r.Prefix
+				o.redis = testenv.StartRedis(t)
 			}
-			h := startHub(t, url, prefix)
+			h := startHub(t, o)
 			base := "http://" + h.Addrs().HTTP
 			post(t, base+"/v1/forms", `{"identifiers":[{"type":"email","value":"jeanne@example.fr"}],
 				"form_id":"aide-logement","case_reference":"caf-2026-000123","topic":"housing.benefit",
