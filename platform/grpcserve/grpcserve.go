@@ -24,6 +24,10 @@ const MaxMessageBytes = 1 << 20
 type Server struct {
 	GRPC   *grpc.Server
 	Health *health.Server
+	// BeforeStop, when set, runs once ctx ends and before the graceful stop:
+	// services end their long-lived streams there, so the stop need not
+	// wait for them.
+	BeforeStop func()
 }
 
 // New returns a server with health and reflection registered. Services
@@ -52,6 +56,9 @@ func (s *Server) Run(ctx context.Context, l net.Listener, log *slog.Logger) erro
 	case <-ctx.Done():
 	}
 	s.Health.Shutdown()
+	if s.BeforeStop != nil {
+		s.BeforeStop()
+	}
 	stopped := make(chan struct{})
 	go func() {
 		s.GRPC.GracefulStop()

@@ -1,11 +1,9 @@
 package contextsvc_test
 
 import (
-	"bytes"
 	"context"
+	"errors"
 	"fmt"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -15,18 +13,11 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/backoff"
-	"google.golang.org/grpc/credentials/insecure"
-	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/protobuf/proto"
 
 	"unisson.dev/platform/eventlog"
-	"unisson.dev/platform/testenv"
 	contextv1 "unisson.dev/proto/unisson/context/v1"
 	v1 "unisson.dev/proto/unisson/interaction/v1"
-
-	"unisson.dev/services/context/internal/contextstore/redisstore"
 )
 
 // TestKillWhilePublishing SIGKILLs the context binary while interactions
@@ -39,7 +30,9 @@ func TestKillWhilePublishing(t *testing.T) {
 		t.Skip("builds and runs the binary")
 	}
 	const total, workers, citizens, killAfter = 10_000, 16, 1_000, 3_000
+	began := time.Now()
 	bin := buildBinary(t)
+	built := time.Since(began)
 	e := newEnv(t, true)
 	first := startProcess(t, bin, e)
 
@@ -66,8 +59,12 @@ func TestKillWhilePublishing(t *testing.T) {
 			}
 		})
 	}
+	published := make(chan struct{})
+	go func() { wg.Wait(); close(published) }()
 	select {
 	case <-killNow:
+	case <-published:
+		t.Fatalf("publishing ended before the kill: %v", errors.Join(errs...))
 	case <-first.exited:
 		t.Fatalf("context process exited before the kill:\n%s", first.stderr.String())
 	}
@@ -75,17 +72,16 @@ func TestKillWhilePublishing(t *testing.T) {
 		t.Fatalf("kill: %v", err)
 	}
 	<-first.exited
-	applied, err := redisstore.New(e.redis.Client(t), e.redis.Prefix, 5*time.Second).AppliedSeq(t.Context())
+	applied, err := redisStore(t, e).AppliedSeq(t.Context())
 	if err != nil {
 		t.Fatalf("applied seq: %v", err)
 	}
 	t.Logf("killed the context process after %d acknowledgements, at applied position %d", acked.Load(), applied)
 	second := startProcess(t, bin, e)
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			t.Fatal(err)
-		}
+	<-published
+	t.Logf("published in %v", (time.Since(began) - built).Round(time.Millisecond))
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
 	}
 
 	want := make(map[string]uint64, total)
@@ -110,7 +106,10 @@ func TestKillWhilePublishing(t *testing.T) {
 		t.Fatalf("GetContext with the last token: %v", err)
 	}
 
+	caughtUp := time.Since(began)
 	got, dups, ids := walkTimelines(t, e)
+	t.Logf("build %v, publish and catch-up %v, walk %v", built.Round(time.Millisecond),
+		(caughtUp - built).Round(time.Millisecond), (time.Since(began) - caughtUp).Round(time.Millisecond))
 	if len(dups) > 0 {
 		t.Errorf("%d interactions appear more than once, e.g. %v", len(dups), dups[:min(5, len(dups))])
 	}
@@ -127,7 +126,7 @@ func TestKillWhilePublishing(t *testing.T) {
 // citizens there are.
 func walkTimelines(t *testing.T, e *env) (map[string]uint64, []string, int) {
 	t.Helper()
-	store := redisstore.New(e.redis.Client(t), e.redis.Prefix, 5*time.Second)
+	store := redisStore(t, e)
 	ctx := t.Context()
 	got := make(map[string]uint64)
 	var dups []string
@@ -178,97 +177,4 @@ func (e *env) publishSeq(ix *v1.Interaction) (uint64, error) {
 		return 0, fmt.Errorf("interaction %s acknowledged as a duplicate", ix.GetId())
 	}
 	return ack.Seq, nil
-}
-
-// buildBinary builds the context command once per test.
-func buildBinary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "context")
-	out, err := exec.Command("go", "build", "-o", bin, "unisson.dev/services/context").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
-// process is the context binary running as a subprocess.
-type process struct {
-	cmd    *exec.Cmd
-	stderr *syncBuffer
-	exited chan struct{}
-	client contextv1.ContextServiceClient
-}
-
-// startProcess runs the binary against e's NATS and Redis and returns once
-// its gRPC server answers health checks.
-func startProcess(t *testing.T, bin string, e *env) *process {
-	t.Helper()
-	addr := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
-	p := &process{stderr: &syncBuffer{}, exited: make(chan struct{})}
-	p.cmd = exec.Command(bin,
-		"--nats-url", e.nats.URL, "--redis-url", e.redis.URL, "--redis-prefix", e.redis.Prefix,
-		"--grpc-addr", addr, "--admin-addr", fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t)),
-		"--stream-name", e.nats.Stream.Name, "--stream-subject-prefix", e.nats.Stream.SubjectPrefix,
-		"--token-wait", "60s", "--log-format", "json")
-	p.cmd.Stderr = p.stderr
-	if err := p.cmd.Start(); err != nil {
-		t.Fatalf("start context process: %v", err)
-	}
-	go func() { _ = p.cmd.Wait(); close(p.exited) }()
-	t.Cleanup(func() {
-		_ = p.cmd.Process.Kill()
-		<-p.exited
-		if t.Failed() {
-			t.Logf("context process %d stderr:\n%s", p.cmd.Process.Pid, p.stderr.String())
-		}
-	})
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithConnectParams(grpc.ConnectParams{
-			Backoff:           backoff.Config{BaseDelay: 20 * time.Millisecond, Multiplier: 1.5, MaxDelay: 200 * time.Millisecond},
-			MinConnectTimeout: time.Second,
-		}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = conn.Close() })
-	p.client = contextv1.NewContextServiceClient(conn)
-	waitServing(t, p, conn)
-	return p
-}
-
-// waitServing blocks until the process's gRPC server accepts calls: setup,
-// bounded by a deadline, cut short if the process dies.
-func waitServing(t *testing.T, p *process, conn *grpc.ClientConn) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	go func() {
-		select {
-		case <-p.exited:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-	_, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{}, grpc.WaitForReady(true))
-	if err != nil {
-		t.Fatalf("context process not serving: %v\n%s", err, p.stderr.String())
-	}
-}
-
-// syncBuffer collects a subprocess's output while the test may read it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }

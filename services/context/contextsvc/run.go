@@ -44,6 +44,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	gs := grpcserve.New()
 	svc.Register(gs.GRPC)
+	gs.BeforeStop = svc.StopWatches
 	adm.AddCheck("store", svc.Ready)
 	svc.RegisterAdmin(adm)
 	log.Info("context service ready", "grpc", gl.Addr().String(), "admin", al.Addr().String())
@@ -55,7 +56,6 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	go func() { svcDone <- svc.Run(svcCtx) }()
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
-		defer svc.StopWatches()
 		return gs.Run(gctx, gl, log)
 	})
 	g.Go(func() error { return adm.Run(gctx, al, log) })
@@ -89,15 +89,24 @@ func Rebuild(ctx context.Context, cfg Config, nc *nats.Conn, log *slog.Logger) e
 	if err != nil {
 		return err
 	}
+	cc, err := consumerConfig(ctx, cfg, js, log)
+	if err != nil {
+		return err
+	}
+	if err := cc.Lease.TryAcquire(ctx); err != nil {
+		return fmt.Errorf("%w: stop it first, or ask it to rebuild with POST /admin/rebuild", err)
+	}
+	defer cc.Lease.Release(context.WithoutCancel(ctx))
 	store, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	return rebuild(ctx, cfg, js, stream, store, log)
+	cc.Lease = nil // held here for the whole rebuild
+	return rebuild(ctx, cc, js, stream, store, log)
 }
 
-func rebuild(ctx context.Context, cfg Config, js jetstream.JetStream, stream jetstream.Stream, store contextstore.Store, log *slog.Logger) error {
+func rebuild(ctx context.Context, cc logconsumer.Config, js jetstream.JetStream, stream jetstream.Stream, store contextstore.Store, log *slog.Logger) error {
 	ictx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	info, err := stream.Info(ictx)
 	cancel()
@@ -114,7 +123,7 @@ func rebuild(ctx context.Context, cfg Config, js jetstream.JetStream, stream jet
 	if until == 0 {
 		return nil
 	}
-	c := logconsumer.New(js, logconsumer.Config{Stream: cfg.Stream, Durable: cfg.Durable}, proj, store, log)
+	c := logconsumer.New(js, cc, proj, store, log)
 	if err := c.Run(ctx, until); err != nil {
 		return fmt.Errorf("replay log: %w", err)
 	}

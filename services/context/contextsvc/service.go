@@ -42,6 +42,9 @@ type Service struct {
 	knowledge *knowledgesync.Source
 	answers   *contextapp.Answers
 	pub       *eventlog.Publisher
+	// startSeq is the log's last position when the service started: it is
+	// not ready before it has applied that far.
+	startSeq uint64
 }
 
 // New opens the store, ensures the stream exists and wires the service; it
@@ -66,9 +69,18 @@ func New(ctx context.Context, cfg Config, nc *nats.Conn, reg prometheus.Register
 		_ = store.Close()
 		return nil, err
 	}
+	cc, err := consumerConfig(ctx, cfg, js, log)
+	if err != nil {
+		_ = store.Close()
+		return nil, err
+	}
 	s := &Service{cfg: cfg, log: log, js: js, store: store, watermark: projection.NewWatermark(0), hub: watch.NewHub(), knowledge: kb}
+	if s.startSeq, err = lastSeq(ctx, js, cfg); err != nil {
+		_ = store.Close()
+		return nil, err
+	}
 	proj := projection.NewProjector(store, s.watermark, s.hub, projection.NewMetrics(reg), log)
-	s.consumer = logconsumer.New(js, logconsumer.Config{Stream: cfg.Stream, Durable: cfg.Durable}, proj, store, log)
+	s.consumer = logconsumer.New(js, cc, proj, store, log)
 	s.pub = eventlog.NewPublisher(js, eventlog.DefaultPublisherConfig())
 	app := contextapp.New(store, s.watermark, s.hub, cfg.TokenWait)
 	s.answers = contextapp.NewAnswers(app, kb, s.pub, cfg.Stream, reg)
@@ -152,8 +164,15 @@ func (s *Service) Run(ctx context.Context) error {
 // wait for them.
 func (s *Service) StopWatches() { s.hub.Shutdown() }
 
-// Ready reports whether the store answers.
+// Ready reports whether the service applies the log, has caught up with
+// what the log held at start, and its store answers.
 func (s *Service) Ready(ctx context.Context) error {
+	if !s.consumer.Applying() {
+		return errors.New("standby: another context service applies the log to this store")
+	}
+	if at := s.watermark.Seq(); at < s.startSeq {
+		return fmt.Errorf("replaying the log: at %d of %d", at, s.startSeq)
+	}
 	epoch, err := s.store.Epoch(ctx)
 	if err != nil {
 		return err

@@ -168,7 +168,7 @@ func TestWatchSlowWatcher(t *testing.T) {
 // ends the stream with DeadlineExceeded instead of hanging the test. It
 // bounds a failure; a passing test never waits for it.
 func bounded(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	t.Cleanup(cancel)
 	return ctx
 }

@@ -72,7 +72,9 @@ func TestWatchLagDuringCatchUp(t *testing.T) {
 			return nil
 		}
 		done := make(chan error, 1)
-		go func() { done <- app.Watch(ctx, contextapp.CitizenRef{Identifier: claimed("a@example.fr")}, "v1.1", send) }()
+		go func() {
+			done <- app.Watch(ctx, contextapp.CitizenRef{Identifier: claimed("a@example.fr")}, "v1.1", send)
+		}()
 		synctest.Wait()
 		apply(2, 2)
 		synctest.Wait() // the watcher is in send(2)

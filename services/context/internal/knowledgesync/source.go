@@ -142,6 +142,9 @@ func (s *Source) adopt(data []byte) {
 // change, until ctx ends.
 func (s *Source) Run(ctx context.Context) error {
 	w, err := s.kv.Watch(ctx, key, jetstream.UpdatesOnly())
+	if ctx.Err() != nil {
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("watch knowledge bucket: %w", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -17,6 +18,7 @@ import (
 	"unisson.dev/platform/eventlog"
 
 	"unisson.dev/services/context/internal/contextstore"
+	"unisson.dev/services/context/internal/lease"
 	"unisson.dev/services/context/internal/projection"
 )
 
@@ -32,6 +34,11 @@ type Config struct {
 	// EpochCheck is how often the store's epoch marker is checked while the
 	// log is idle, to notice a store emptied behind the service's back.
 	EpochCheck time.Duration
+	// Lease, when set, is held while applying: one applier per store.
+	Lease *lease.Lease
+	// InactiveThreshold lets the server delete the consumer after that long
+	// without a client; for consumers of a store that dies with its process.
+	InactiveThreshold time.Duration
 }
 
 // Consumer applies the log to the projections.
@@ -45,7 +52,13 @@ type Consumer struct {
 	// rebuildDone answers the Rebuild call being served, once the reset is
 	// done; only Run's goroutine touches it.
 	rebuildDone chan error
+	// applying is true while this consumer holds the lease and applies.
+	applying atomic.Bool
 }
+
+// Applying reports whether this consumer applies the log (it may be a
+// standby waiting for the lease).
+func (c *Consumer) Applying() bool { return c.applying.Load() }
 
 // New returns a consumer; nothing happens until Run.
 func New(js jetstream.JetStream, cfg Config, proj *projection.Projector, store contextstore.Store, log *slog.Logger) *Consumer {
@@ -64,10 +77,21 @@ func New(js jetstream.JetStream, cfg Config, proj *projection.Projector, store c
 // errRebuild ends a consume loop so that Run restarts it after a reset.
 var errRebuild = errors.New("rebuild requested")
 
+// errLeaseLost ends a consume loop when another applier may have started.
+var errLeaseLost = errors.New("lease lost")
+
 // Run applies the log until ctx ends. When the store loses its data or a
 // rebuild is requested, it resets the projections and replays the log.
 // With until > 0 it returns once the projections reach that position.
 func (c *Consumer) Run(ctx context.Context, until uint64) error {
+	if c.cfg.Lease != nil {
+		if err := c.standBy(ctx); err != nil {
+			return nil
+		}
+		defer c.cfg.Lease.Release(context.WithoutCancel(ctx))
+	}
+	c.applying.Store(true)
+	defer c.applying.Store(false)
 	reset := false
 	for {
 		var start uint64
@@ -107,6 +131,14 @@ func (c *Consumer) Run(ctx context.Context, until uint64) error {
 		case errors.Is(err, errRebuild):
 			c.log.Info("rebuilding projections from the log")
 			reset = true
+		case errors.Is(err, errLeaseLost):
+			c.log.Warn("applier lease lost; waiting to take it again", "err", err)
+			c.applying.Store(false)
+			if err := c.standBy(ctx); err != nil {
+				return nil
+			}
+			c.applying.Store(true)
+			reset = false
 		default:
 			return err
 		}
@@ -143,13 +175,14 @@ func (c *Consumer) position(ctx context.Context, start uint64) (jetstream.Consum
 		return nil, fmt.Errorf("delete consumer %s: %w", c.cfg.Durable, err)
 	}
 	cc := jetstream.ConsumerConfig{
-		Durable:       c.cfg.Durable,
-		Description:   "context service projections",
-		AckPolicy:     jetstream.AckExplicitPolicy,
-		AckWait:       c.cfg.AckWait,
-		MaxAckPending: 4 * c.cfg.MaxBatch,
-		MaxDeliver:    -1,
-		DeliverPolicy: jetstream.DeliverAllPolicy,
+		Durable:           c.cfg.Durable,
+		Description:       "context service projections",
+		AckPolicy:         jetstream.AckExplicitPolicy,
+		AckWait:           c.cfg.AckWait,
+		MaxAckPending:     4 * c.cfg.MaxBatch,
+		MaxDeliver:        -1,
+		DeliverPolicy:     jetstream.DeliverAllPolicy,
+		InactiveThreshold: c.cfg.InactiveThreshold,
 	}
 	if start > 0 {
 		cc.DeliverPolicy, cc.OptStartSeq = jetstream.DeliverByStartSequencePolicy, start+1
@@ -166,4 +199,23 @@ func NewEpoch() string {
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// followEvery is how often a standby reads the applied position of the
+// store another service applies to.
+const followEvery = 50 * time.Millisecond
+
+// standBy waits for the lease; meanwhile the projector follows the store's
+// applied position, so reads with consistency tokens keep working.
+func (c *Consumer) standBy(ctx context.Context) error {
+	if err := c.cfg.Lease.TryAcquire(ctx); err == nil {
+		return nil
+	}
+	fctx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { c.proj.Follow(fctx, followEvery); close(done) }()
+	err := c.cfg.Lease.Acquire(ctx)
+	stop()
+	<-done
+	return err
 }

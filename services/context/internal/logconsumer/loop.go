@@ -41,6 +41,9 @@ func (c *Consumer) consume(ctx context.Context, cons jetstream.Consumer, until u
 			if err := c.checkEpoch(ctx); err != nil {
 				return err
 			}
+			if err := c.refreshLease(ctx); err != nil {
+				return err
+			}
 			continue
 		case done := <-c.rebuild:
 			// Run answers once the projections are reset, so that a caller
@@ -120,6 +123,18 @@ func (c *Consumer) checkEpoch(ctx context.Context) error {
 	}
 	if epoch != c.proj.Epoch() {
 		return contextstore.ErrEpochMismatch
+	}
+	return nil
+}
+
+// refreshLease extends the applier lease; the epoch tick is well under the
+// lease's time to live.
+func (c *Consumer) refreshLease(ctx context.Context) error {
+	if c.cfg.Lease == nil {
+		return nil
+	}
+	if err := c.cfg.Lease.Refresh(ctx); err != nil {
+		return fmt.Errorf("%w: %v", errLeaseLost, err)
 	}
 	return nil
 }

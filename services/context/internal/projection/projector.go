@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -274,4 +275,22 @@ func (p *Projector) chainLedger(ctx context.Context, changes []contextstore.Chan
 			Version: a.GetAnswerVersion(), ContextVersion: a.GetContextVersion(), Channel: c.Interaction.GetChannel()}
 	}
 	return nil
+}
+
+// Follow moves the watermark with the store's applied position until ctx
+// ends. A standby service runs it while another applies to a shared store,
+// so that its reads with consistency tokens still succeed.
+func (p *Projector) Follow(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if seq, err := p.store.AppliedSeq(ctx); err == nil {
+				p.watermark.Set(seq)
+			}
+		}
+	}
 }

@@ -104,6 +104,7 @@ func (p *parts) start(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	p.grpc = grpcserve.New()
 	p.ctxSvc.Register(p.grpc.GRPC)
+	p.grpc.BeforeStop = p.ctxSvc.StopWatches
 	p.conn, err = grpc.NewClient(p.listeners[1].Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		return fmt.Errorf("dial own grpc: %w", err)
@@ -141,10 +142,7 @@ func (p *parts) serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	run(&svcWG, "context service", func() error { return p.ctxSvc.Run(svcCtx) })
 	handler := websvc.NewHandler(cfg.Web, *p.web)
 	run(&srvWG, "web", func() error { return admin.ServeHTTP(ctx, p.listeners[0], handler, log) })
-	run(&srvWG, "grpc", func() error {
-		defer p.ctxSvc.StopWatches()
-		return p.grpc.Run(ctx, p.listeners[1], log)
-	})
+	run(&srvWG, "grpc", func() error { return p.grpc.Run(ctx, p.listeners[1], log) })
 	run(&srvWG, "admin", func() error { return p.admin.Run(ctx, p.listeners[2], log) })
 	<-ctx.Done()
 	srvWG.Wait()

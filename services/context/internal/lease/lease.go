@@ -1,0 +1,126 @@
+// Package lease makes sure one context service at a time applies the log to
+// a store: identity resolution depends on the order of the log, so two
+// appliers would decide differently. The lease is a key in a JetStream
+// key-value bucket whose entries expire; the holder refreshes it, and when
+// the holder dies another service takes over after the expiry.
+package lease
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Bucket holds the leases.
+const Bucket = "UNISSON_LEASES"
+
+// TTL is how long a lease outlives its last refresh.
+const TTL = 15 * time.Second
+
+// ErrHeld is returned by TryAcquire when another service holds the lease.
+var ErrHeld = errors.New("another context service is applying the log to this store")
+
+// Lease is one named lease and its would-be holder.
+type Lease struct {
+	kv       jetstream.KeyValue
+	key      string
+	owner    string
+	revision uint64
+	log      *slog.Logger
+}
+
+// Open binds the bucket and names a lease; nothing is acquired yet.
+func Open(ctx context.Context, js jetstream.JetStream, replicas int, name string, log *slog.Logger) (*Lease, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket: Bucket, Description: "who applies the log to which store", TTL: TTL,
+		Storage: jetstream.FileStorage, Replicas: replicas,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("lease bucket: %w", err)
+	}
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return &Lease{kv: kv, key: keyOf(name), owner: hex.EncodeToString(b), log: log}, nil
+}
+
+// keyOf turns a lease name into a valid key.
+func keyOf(name string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' {
+			return r
+		}
+		return '_'
+	}, name)
+}
+
+// TryAcquire takes the lease if nobody holds it.
+func (l *Lease) TryAcquire(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	rev, err := l.kv.Create(ctx, l.key, []byte(l.owner))
+	if errors.Is(err, jetstream.ErrKeyExists) {
+		return ErrHeld
+	}
+	if err != nil {
+		return fmt.Errorf("acquire lease: %w", err)
+	}
+	l.revision = rev
+	return nil
+}
+
+// Acquire waits until the lease is free and takes it, or ctx ends.
+func (l *Lease) Acquire(ctx context.Context) error {
+	logged := false
+	for {
+		err := l.TryAcquire(ctx)
+		if err == nil {
+			if logged {
+				l.log.Info("lease acquired: applying the log")
+			}
+			return nil
+		}
+		if !errors.Is(err, ErrHeld) && ctx.Err() == nil {
+			l.log.Warn("lease attempt failed", "err", err)
+		}
+		if errors.Is(err, ErrHeld) && !logged {
+			l.log.Warn("another context service applies the log to this store; standing by")
+			logged = true
+		}
+		select {
+		case <-time.After(TTL / 5):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// Refresh extends the lease; an error means it was lost.
+func (l *Lease) Refresh(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	rev, err := l.kv.Update(ctx, l.key, []byte(l.owner), l.revision)
+	if err != nil {
+		return fmt.Errorf("refresh lease: %w", err)
+	}
+	l.revision = rev
+	return nil
+}
+
+// Release gives the lease up, so a standby takes over at once.
+func (l *Lease) Release(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if l.revision != 0 {
+		_ = l.kv.Delete(ctx, l.key, jetstream.LastRevision(l.revision))
+		l.revision = 0
+	}
+}
