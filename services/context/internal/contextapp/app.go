@@ -196,9 +196,10 @@ func (a *App) ResolveIdentity(ctx context.Context, ids []*interactionv1.Identifi
 	}
 	d := identity.Resolve("", links, owners, "")
 	out := Identity{CitizenID: d.CitizenID, Verified: d.Verified, Suggested: append(d.Suggested, d.MergeFrom...)}
-	for i, l := range links {
+	for _, l := range links {
 		if o, ok := owners[l.Key]; ok {
-			out.Matches = append(out.Matches, IdentityMatch{Identifier: ix.Subject.Identifiers[i], Owner: o})
+			id := &interactionv1.Identifier{Type: l.Type, Value: l.Value, Assurance: l.Assurance}
+			out.Matches = append(out.Matches, IdentityMatch{Identifier: id, Owner: o})
 		}
 	}
 	return out, nil

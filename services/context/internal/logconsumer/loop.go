@@ -124,6 +124,15 @@ func (c *Consumer) checkEpoch(ctx context.Context) error {
 	if epoch != c.proj.Epoch() {
 		return contextstore.ErrEpochMismatch
 	}
+	// A store that came back older (a failover to a lagging replica, a
+	// restore) keeps its epoch but forgets what it applied last: resume
+	// from what it has.
+	applied, err := c.store.AppliedSeq(ctx)
+	if err == nil && applied < c.proj.Applied() {
+		c.log.Warn("store is behind what was applied: replaying the missing part of the log",
+			"store_position", applied, "applied", c.proj.Applied())
+		return contextstore.ErrEpochMismatch
+	}
 	return nil
 }
 

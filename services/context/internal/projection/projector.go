@@ -238,6 +238,9 @@ func decode(data []byte) (*interactionv1.Interaction, error) {
 	return ix, nil
 }
 
+// Applied is the log position the projector has applied.
+func (p *Projector) Applied() uint64 { return p.watermark.Seq() }
+
 // Epoch is the store epoch the projector applies under.
 func (p *Projector) Epoch() string { return p.epoch }
 
