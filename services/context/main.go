@@ -7,60 +7,33 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
-	"fmt"
+	"log/slog"
 	"os"
-	"os/signal"
-	"syscall"
 
-	"unisson.dev/platform/config"
+	"unisson.dev/platform/command"
 	"unisson.dev/platform/eventlog"
-	"unisson.dev/platform/logging"
 
 	"unisson.dev/services/context/contextsvc"
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
-		fmt.Fprintln(os.Stderr, "context:", err)
-		os.Exit(1)
-	}
+	sub, args := command.Sub(os.Args[1:], "rebuild")
+	var cfg contextsvc.Config
+	spec := command.Spec{Name: "context", Register: cfg.RegisterFlags, Validate: cfg.Validate}
+	err := command.Run(spec, args, os.Stderr, func(ctx context.Context, log *slog.Logger) error {
+		if sub == "rebuild" {
+			return rebuild(ctx, cfg, log)
+		}
+		return contextsvc.Run(ctx, cfg, log)
+	})
+	command.Exit("context", err)
 }
 
-func run(args []string) error {
-	rebuild := len(args) > 0 && args[0] == "rebuild"
-	if rebuild {
-		args = args[1:]
-	}
-	fs := flag.NewFlagSet("context", flag.ContinueOnError)
-	var cfg contextsvc.Config
-	cfg.RegisterFlags(fs)
-	var logFormat, logLevel string
-	config.String(fs, &logFormat, "log-format", "UNISSON_LOG_FORMAT", "text", "log format: text or json")
-	config.String(fs, &logLevel, "log-level", "UNISSON_LOG_LEVEL", "info", "log level: debug, info, warn or error")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return err
-	}
-	if err := cfg.Validate(); err != nil {
-		return fmt.Errorf("configuration:\n%w", err)
-	}
-	log, err := logging.New(os.Stderr, logFormat, logLevel, "context")
+func rebuild(ctx context.Context, cfg contextsvc.Config, log *slog.Logger) error {
+	nc, err := eventlog.Connect(cfg.NATSURL, "unisson-context-rebuild", log)
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	if rebuild {
-		nc, err := eventlog.Connect(cfg.NATSURL, "unisson-context-rebuild", log)
-		if err != nil {
-			return err
-		}
-		defer nc.Close()
-		return contextsvc.Rebuild(ctx, cfg, nc, log)
-	}
-	return contextsvc.Run(ctx, cfg, log)
+	defer nc.Close()
+	return contextsvc.Rebuild(ctx, cfg, nc, log)
 }

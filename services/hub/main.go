@@ -8,52 +8,29 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
+	"log/slog"
 	"os"
-	"os/signal"
-	"syscall"
 
-	"unisson.dev/platform/config"
-	"unisson.dev/platform/logging"
+	"unisson.dev/platform/command"
 
 	"unisson.dev/services/hub/internal/hub"
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
-		fmt.Fprintln(os.Stderr, "unisson:", err)
-		os.Exit(1)
-	}
+	sub, args := command.Sub(os.Args[1:], "rebuild")
+	var cfg hub.Config
+	spec := command.Spec{Name: "hub", Register: cfg.RegisterFlags, Validate: cfg.Validate}
+	err := command.Run(spec, args, os.Stderr, func(ctx context.Context, log *slog.Logger) error {
+		if sub == "rebuild" {
+			return hub.Rebuild(ctx, cfg, log)
+		}
+		return serve(ctx, cfg, log)
+	})
+	command.Exit("unisson", err)
 }
 
-func run(args []string) error {
-	rebuild := len(args) > 0 && args[0] == "rebuild"
-	if rebuild {
-		args = args[1:]
-	}
-	fs := flag.NewFlagSet("unisson", flag.ContinueOnError)
-	var cfg hub.Config
-	cfg.RegisterFlags(fs)
-	var logFormat, logLevel string
-	config.String(fs, &logFormat, "log-format", "UNISSON_LOG_FORMAT", "text", "log format: text or json")
-	config.String(fs, &logLevel, "log-level", "UNISSON_LOG_LEVEL", "info", "log level: debug, info, warn or error")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return err
-	}
-	log, err := logging.New(os.Stderr, logFormat, logLevel, "hub")
-	if err != nil {
-		return err
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	if rebuild {
-		return hub.Rebuild(ctx, cfg, log)
-	}
+func serve(ctx context.Context, cfg hub.Config, log *slog.Logger) error {
 	h, err := hub.Start(ctx, cfg, log)
 	if err != nil {
 		return err
