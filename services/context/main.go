@@ -19,7 +19,7 @@ import (
 func main() {
 	sub, args := command.Sub(os.Args[1:], "rebuild")
 	var cfg contextsvc.Config
-	spec := command.Spec{Name: "context", Register: cfg.RegisterFlags, Validate: cfg.Validate}
+	spec := command.Spec{Name: "context", Register: cfg.RegisterFlags, Validate: func() error { return cfg.Validate() }}
 	err := command.Run(spec, args, os.Stderr, func(ctx context.Context, log *slog.Logger) error {
 		if sub == "rebuild" {
 			return rebuild(ctx, cfg, log)

@@ -13,7 +13,7 @@ import (
 
 func main() {
 	var cfg websvc.Config
-	spec := command.Spec{Name: "web", Register: cfg.RegisterFlags, Validate: cfg.Validate}
+	spec := command.Spec{Name: "web", Register: cfg.RegisterFlags, Validate: func() error { return cfg.Validate() }}
 	command.Main(spec, func(ctx context.Context, log *slog.Logger) error {
 		return websvc.Run(ctx, cfg, log)
 	})

@@ -73,6 +73,10 @@ func (s *Service) divergences(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, contextapp.ErrInvalid):
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
 		return
+	case errors.Is(err, contextapp.ErrNotYet):
+		w.Header().Set("Retry-After", "1")
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "not yet: the write of this consistency token is not applied yet; retry"})
+		return
 	case errors.Is(err, contextapp.ErrNoKnowledge):
 		writeJSON(w, http.StatusConflict, map[string]string{"error": "no knowledge base in force"})
 		return

@@ -24,7 +24,9 @@ const memoryConsumerTTL = time.Hour
 // winner applies. An embedded store belongs to its process: it gets a
 // consumer and a lease of its own.
 func consumerConfig(ctx context.Context, cfg Config, js jetstream.JetStream, log *slog.Logger) (logconsumer.Config, error) {
-	cc := logconsumer.Config{Stream: cfg.Stream, Durable: cfg.Durable}
+	// Each store has its own consumer: two stores fed by one stream must not
+	// take each other's messages.
+	cc := logconsumer.Config{Stream: cfg.Stream, Durable: cfg.Durable + "-" + storeID(cfg)}
 	name := "projector-" + cfg.Stream.Name + "-" + storeID(cfg)
 	if cfg.RedisURL == "" {
 		cc.Durable = cfg.Durable + "-" + logconsumer.NewEpoch()

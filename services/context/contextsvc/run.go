@@ -102,7 +102,6 @@ func Rebuild(ctx context.Context, cfg Config, nc *nats.Conn, log *slog.Logger) e
 		return err
 	}
 	defer store.Close()
-	cc.Lease = nil // held here for the whole rebuild
 	return rebuild(ctx, cc, js, stream, store, log)
 }
 

@@ -1074,12 +1074,18 @@ type AnswerRequest struct {
 	Topic string `protobuf:"bytes,2,opt,name=topic,proto3" json:"topic,omitempty"`
 	// A free-text question, matched to a topic by the knowledge base keywords.
 	Question string `protobuf:"bytes,3,opt,name=question,proto3" json:"question,omitempty"`
+	// The citizen's identifier assurance in `citizen` says whether the
+	// channel verified who asks: answers that disclose personal details are
+	// given only to a verified requester, or to an agent naming the citizen
+	// by id.
 	// The channel the answer is given on; it selects the rendering.
 	Channel v1.Channel `protobuf:"varint,4,opt,name=channel,proto3,enum=unisson.interaction.v1.Channel" json:"channel,omitempty"`
 	// Who gives the answer (the citizen themself on self-service channels).
 	Actor            *v1.Actor `protobuf:"bytes,5,opt,name=actor,proto3" json:"actor,omitempty"`
 	ConsistencyToken string    `protobuf:"bytes,6,opt,name=consistency_token,json=consistencyToken,proto3" json:"consistency_token,omitempty"`
-	// Identifiers the channel saw, recorded with the answer.
+	// Reserved: an answer never links identifiers to a citizen (that would
+	// let anyone who asks attach their address to someone else's record);
+	// the field is ignored.
 	Identifiers   []*v1.Identifier `protobuf:"bytes,7,rep,name=identifiers,proto3" json:"identifiers,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

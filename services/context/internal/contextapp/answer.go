@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -68,7 +70,6 @@ type AnswerQuery struct {
 	Channel     interactionv1.Channel
 	Actor       *interactionv1.Actor
 	Token       string
-	Identifiers []*interactionv1.Identifier
 }
 
 // AnswerResult is what a channel shows and what the ledger recorded.
@@ -122,14 +123,55 @@ func (a *Answers) Answer(ctx context.Context, q AnswerQuery) (AnswerResult, erro
 	}
 	facts := Facts(snap)
 	r := base.Resolve(facts, res.Topic, a.now())
+	if r.Answer != nil && r.Answer.RequiresVerifiedIdentity && !requesterVerified(q) {
+		// The answer for this situation discloses personal details; whoever
+		// asks must prove who they are first. Nothing is given or recorded.
+		r.Answer, r.Reason = nil, ReasonVerificationRequired
+	}
 	if r.Answer == nil {
-		a.unanswered.WithLabelValues(res.Topic, r.Reason).Inc()
+		a.unanswered.WithLabelValues(topicLabel(base, res.Topic), r.Reason).Inc()
 		res.Reason = r.Reason
 		return res, nil
 	}
 	res.Answered, res.Answer, res.Facts, res.ContentHash = true, r.Answer, r.FactsUsed, r.Answer.ContentHash()
 	res.Format, res.Subject, res.Body = r.Answer.Render(q.Channel, facts)
 	return a.record(ctx, q, res)
+}
+
+// requesterVerified reports whether the channel verified who asks: an
+// identifier it marks verified (sign-in, a document checked at the desk),
+// or an agent naming the citizen by id. The citizen's own record being
+// verified proves nothing about who is asking.
+func requesterVerified(q AnswerQuery) bool {
+	if q.Citizen.Identifier != nil {
+		return q.Citizen.Identifier.GetAssurance() == interactionv1.Assurance_ASSURANCE_VERIFIED
+	}
+	return q.Actor.GetRole() == interactionv1.ActorRole_ACTOR_ROLE_AGENT
+}
+
+// topicLabel bounds the metric's label values to the knowledge base's
+// topics, whatever clients send.
+func topicLabel(base *knowledge.Base, topic string) string {
+	if slices.Contains(base.Topics(), topic) {
+		return topic
+	}
+	return "unknown"
+}
+
+// DisclosedFacts returns the facts an answer may show to whoever asked: all
+// of them to a verified requester, none about cases or the profile to a
+// merely claimed one. The ledger records them all.
+func DisclosedFacts(res AnswerResult, q AnswerQuery) []*answerv1.Fact {
+	if requesterVerified(q) {
+		return res.Facts
+	}
+	var out []*answerv1.Fact
+	for _, f := range res.Facts {
+		if !strings.HasPrefix(f.GetName(), "case.") && !strings.HasPrefix(f.GetName(), "profile.") {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // ErrNoKnowledge means no knowledge base was ever accepted.
@@ -157,15 +199,17 @@ func (a *Answers) record(ctx context.Context, q AnswerQuery, res AnswerResult) (
 	ix := &interactionv1.Interaction{
 		Id: interaction.NewID(a.now()), OccurredAt: timestamppb.New(a.now()),
 		Channel: q.Channel, Kind: interactionv1.Kind_KIND_ANSWER_GIVEN, Direction: interactionv1.Direction_DIRECTION_OUTBOUND,
-		Actor: actor, Subject: &interactionv1.Subject{CitizenId: res.CitizenID, Identifiers: claimedByDefault(q.Identifiers)},
+		Actor: actor, Subject: &interactionv1.Subject{CitizenId: res.CitizenID},
 		Topic: res.Topic, Text: truncate(res.Body, interaction.MaxTextBytes),
 		Answer: &answerv1.AnswerGiven{
 			AnswerId: res.Answer.ID, AnswerVersion: res.Answer.Version, KnowledgeVersion: res.KnowledgeVer,
 			ContextVersion: res.ContextVer, FactsUsed: res.Facts, ContentHash: res.ContentHash,
 		},
 	}
-	if ix.Subject.CitizenId == "" && q.Citizen.Identifier != nil {
-		ix.Subject.Identifiers = append(ix.Subject.Identifiers, claimedByDefault([]*interactionv1.Identifier{q.Citizen.Identifier})...)
+	if ix.Subject.CitizenId == "" {
+		// Only the identifier that named an unknown citizen is recorded: an
+		// answer never links identifiers to a known citizen.
+		ix.Subject.Identifiers = claimedByDefault([]*interactionv1.Identifier{q.Citizen.Identifier})
 	}
 	if err := interaction.Normalize(ix); err != nil {
 		return AnswerResult{}, fmt.Errorf("%w: %v", ErrInvalid, err)

@@ -20,7 +20,7 @@ const maxRecentFacts = 20
 // given are left out of the recent interactions: giving an answer must not
 // change the situation the next answer is computed from.
 func Facts(s contextstore.Snapshot) *answerv1.CitizenFacts {
-	f := &answerv1.CitizenFacts{InteractionCount: s.InteractionCount}
+	f := &answerv1.CitizenFacts{InteractionCount: s.InteractionCount - answersGiven(s)}
 	seen := map[string]bool{}
 	for _, l := range s.Links {
 		if l.Assurance == interactionv1.Assurance_ASSURANCE_VERIFIED {
@@ -75,4 +75,17 @@ func FactsVersion(s contextstore.Snapshot) uint64 {
 		return 0
 	}
 	return s.Citizen.Version
+}
+
+// answersGiven counts the answers among the recent interactions, so that
+// interaction_count leaves them out (exactly while the whole timeline fits
+// in the recent window the answer use case reads, 100 interactions).
+func answersGiven(s contextstore.Snapshot) int64 {
+	var n int64
+	for _, e := range s.Recent {
+		if e.Interaction.GetKind() == interactionv1.Kind_KIND_ANSWER_GIVEN {
+			n++
+		}
+	}
+	return n
 }

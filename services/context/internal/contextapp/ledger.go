@@ -29,6 +29,10 @@ func (a *Answers) VerifyLedger(ctx context.Context, ref CitizenRef, token string
 		}
 		for _, e := range entries {
 			after = e.Seq
+			if e.Interaction.GetSubject().GetCitizenId() != id {
+				// Entries copied in by a merge belong to the merged citizen's chain.
+				continue
+			}
 			if !vr.Add(e) {
 				return id, vr.Finish(contextstore.LedgerHead{}), nil
 			}

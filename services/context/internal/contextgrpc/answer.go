@@ -14,11 +14,11 @@ import (
 
 // Answer implements contextv1.ContextServiceServer.
 func (s *Server) Answer(ctx context.Context, req *contextv1.AnswerRequest) (*contextv1.AnswerResponse, error) {
-	res, err := s.answers.Answer(ctx, contextapp.AnswerQuery{
+	q := contextapp.AnswerQuery{
 		Citizen: ref(req.GetCitizen()), Topic: req.GetTopic(), Question: req.GetQuestion(),
 		Channel: req.GetChannel(), Actor: req.GetActor(), Token: req.GetConsistencyToken(),
-		Identifiers: req.GetIdentifiers(),
-	})
+	}
+	res, err := s.answers.Answer(ctx, q)
 	if err != nil {
 		return nil, s.status(err)
 	}
@@ -30,7 +30,8 @@ func (s *Server) Answer(ctx context.Context, req *contextv1.AnswerRequest) (*con
 		return resp, nil
 	}
 	a := res.Answer
-	resp.AnswerId, resp.AnswerVersion, resp.FactsUsed, resp.ContentHash = a.ID, a.Version, res.Facts, res.ContentHash
+	resp.AnswerId, resp.AnswerVersion, resp.ContentHash = a.ID, a.Version, res.ContentHash
+	resp.FactsUsed = contextapp.DisclosedFacts(res, q)
 	resp.LegalReferences, resp.RequiresVerifiedIdentity = a.LegalReferences, a.RequiresVerifiedIdentity
 	resp.Rendering = &contextv1.Rendering{Format: res.Format, Subject: res.Subject, Body: res.Body}
 	resp.ConsistencyToken, resp.InteractionId = res.Token, res.InteractionID

@@ -62,8 +62,12 @@ func keyOf(name string) string {
 	}, name)
 }
 
-// TryAcquire takes the lease if nobody holds it.
+// TryAcquire takes the lease if nobody holds it; when this holder already
+// has it, it refreshes it.
 func (l *Lease) TryAcquire(ctx context.Context) error {
+	if l.revision != 0 {
+		return l.Refresh(ctx)
+	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	rev, err := l.kv.Create(ctx, l.key, []byte(l.owner))

@@ -170,7 +170,9 @@ func (w *logWriter) form(t *testing.T, idpSubject, ref string, status v1.CaseSta
 	return ack.Token().String()
 }
 
+// idpRef names a citizen by an identity-provider subject the channel has
+// verified (the citizen signed in).
 func idpRef(subject string) *contextv1.CitizenRef {
 	return &contextv1.CitizenRef{Ref: &contextv1.CitizenRef_Identifier{Identifier: &v1.Identifier{
-		Type: v1.IdentifierType_IDENTIFIER_TYPE_IDP_SUBJECT, Value: subject}}}
+		Type: v1.IdentifierType_IDENTIFIER_TYPE_IDP_SUBJECT, Value: subject, Assurance: v1.Assurance_ASSURANCE_VERIFIED}}}
 }

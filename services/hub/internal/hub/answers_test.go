@@ -5,6 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
 	contextv1 "unisson.dev/proto/unisson/context/v1"
 	v1 "unisson.dev/proto/unisson/interaction/v1"
 )
@@ -115,5 +118,31 @@ func TestClaimedIdentityGetsNoPersonalDetails(t *testing.T) {
 		"consistency_token":"`+rec.ConsistencyToken+`"}`, 200, &a)
 	if a.Answered || a.Reason != "verification_required" || strings.Contains(a.Body, "CAF-2026-000999") {
 		t.Fatalf("claimed identity got %+v", a)
+	}
+}
+
+// Whoever asks must be verified to get an answer that discloses a case,
+// even when the citizen's own record is verified; and asking never links
+// the asker's identifiers to the citizen asked about.
+func TestAskingDisclosesNothingToAClaimedRequester(t *testing.T) {
+	h := startHub(t, hubOpts{knowledgeDir: copyKnowledge(t), natsListen: true})
+	w := newLogWriter(t, h)
+	client := grpcClient(t, h)
+	const subject = "https://idp.example|anne-7"
+	token := w.form(t, subject, "CAF-2026-000777", v1.CaseStatus_CASE_STATUS_IN_REVIEW)
+	verified, err := client.Answer(context.Background(), &contextv1.AnswerRequest{
+		Citizen: idpRef(subject), Topic: "housing.benefit", Channel: v1.Channel_CHANNEL_WEB, ConsistencyToken: token})
+	if err != nil || verified.GetAnswerId() != "housing-benefit-in-review" {
+		t.Fatalf("verified requester: %v %v", verified, err)
+	}
+	var a webAnswer
+	do(t, "POST", "http://"+h.Addrs().HTTP+"/v1/questions", `{"identifiers":[{"type":"case","value":"CAF-2026-000777"},
+		{"type":"email","value":"mallory@example.fr"}],"topic":"housing.benefit","consistency_token":"`+verified.GetConsistencyToken()+`"}`, 200, &a)
+	if a.Answered || a.Reason != "verification_required" || strings.Contains(a.Body, "CAF-2026-000777") {
+		t.Fatalf("claimed requester got %+v", a)
+	}
+	_, err = client.GetContext(context.Background(), &contextv1.GetContextRequest{Citizen: emailRef("mallory@example.fr")})
+	if status.Code(err) != codes.NotFound {
+		t.Fatalf("the asker's e-mail was linked to someone: %v", err)
 	}
 }

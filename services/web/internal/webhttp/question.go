@@ -77,6 +77,7 @@ func (s *server) postQuestion(w http.ResponseWriter, r *http.Request) {
 // first identifier.
 func answerRequest(req questionRequest) (*contextv1.AnswerRequest, []fieldError) {
 	var errs []fieldError
+	var ids []*interactionv1.Identifier
 	out := &contextv1.AnswerRequest{
 		Channel: interactionv1.Channel_CHANNEL_WEB, Topic: req.Topic, Question: strings.TrimSpace(req.Question),
 		ConsistencyToken: req.ConsistencyToken,
@@ -103,13 +104,14 @@ func answerRequest(req questionRequest) (*contextv1.AnswerRequest, []fieldError)
 			errs = append(errs, fieldError{Field: field + ".value", Reason: strings.TrimPrefix(err.Error(), identifier.ErrInvalid.Error()+": ")})
 			continue
 		}
-		out.Identifiers = append(out.Identifiers, &interactionv1.Identifier{Type: t, Value: norm, Assurance: interactionv1.Assurance_ASSURANCE_CLAIMED})
+		ids = append(ids, &interactionv1.Identifier{Type: t, Value: norm, Assurance: interactionv1.Assurance_ASSURANCE_CLAIMED})
 	}
 	switch {
 	case req.CitizenID != "":
 		errs = append(errs, fieldError{Field: "citizen_id", Reason: "is accepted only from a signed-in citizen; send identifiers instead"})
-	case len(out.Identifiers) > 0:
-		out.Citizen = &contextv1.CitizenRef{Ref: &contextv1.CitizenRef_Identifier{Identifier: out.Identifiers[0]}}
+	case len(ids) > 0:
+		// The first identifier names the citizen; the web has verified none.
+		out.Citizen = &contextv1.CitizenRef{Ref: &contextv1.CitizenRef_Identifier{Identifier: ids[0]}}
 	case len(errs) == 0:
 		errs = append(errs, fieldError{Field: "identifiers", Reason: "give at least one identifier"})
 	}
