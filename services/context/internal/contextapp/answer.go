@@ -64,12 +64,12 @@ func NewAnswers(app *App, kb Knowledge, pub Publisher, stream eventlog.StreamCon
 
 // AnswerQuery is a question on a channel.
 type AnswerQuery struct {
-	Citizen     CitizenRef
-	Topic       string
-	Question    string
-	Channel     interactionv1.Channel
-	Actor       *interactionv1.Actor
-	Token       string
+	Citizen  CitizenRef
+	Topic    string
+	Question string
+	Channel  interactionv1.Channel
+	Actor    *interactionv1.Actor
+	Token    string
 }
 
 // AnswerResult is what a channel shows and what the ledger recorded.
