@@ -141,7 +141,9 @@ func (s *Source) adopt(data []byte) {
 // Run follows the bucket and, with a directory, reloads when its files
 // change, until ctx ends.
 func (s *Source) Run(ctx context.Context) error {
-	w, err := s.kv.Watch(ctx, key, jetstream.UpdatesOnly())
+	// The watch starts with the value in force, so a base published between
+	// Open and now is not missed; adopting the same version twice is a no-op.
+	w, err := s.kv.Watch(ctx, key)
 	if ctx.Err() != nil {
 		return nil
 	}
@@ -169,7 +171,7 @@ func (s *Source) Run(ctx context.Context) error {
 }
 
 // reloadIfChanged reloads when the directory's files changed since the last
-// look; the first look after start always reloads.
+// look (Open took the first look and loaded them).
 func (s *Source) reloadIfChanged(ctx context.Context) {
 	if s.dir == "" {
 		return
