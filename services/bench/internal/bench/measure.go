@@ -1,0 +1,197 @@
+package bench
+
+import (
+	"context"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Result is what one timed phase measured.
+type Result struct {
+	Ops     int           `json:"ops"`
+	Errors  int           `json:"errors"`
+	Elapsed time.Duration `json:"elapsed_ns"`
+	// Rate is successful operations per second.
+	Rate float64 `json:"rate"`
+	// Latencies in milliseconds; zero when the phase measures none.
+	P50 float64 `json:"p50_ms"`
+	P99 float64 `json:"p99_ms"`
+	Max float64 `json:"max_ms"`
+	// CPU seconds spent meanwhile by this process (the services, the
+	// embedded NATS and the load generator) and by redis-server.
+	CPUSelf  float64 `json:"cpu_self_s"`
+	CPURedis float64 `json:"cpu_redis_s"`
+	Load1    float64 `json:"load1"`
+}
+
+func summarize(lat []time.Duration, ops, errs int, elapsed time.Duration) Result {
+	r := Result{Ops: ops, Errors: errs, Elapsed: elapsed}
+	if elapsed > 0 {
+		r.Rate = float64(ops) / elapsed.Seconds()
+	}
+	if len(lat) > 0 {
+		slices.Sort(lat)
+		r.P50, r.P99, r.Max = ms(quantile(lat, 0.50)), ms(quantile(lat, 0.99)), ms(lat[len(lat)-1])
+	}
+	return r
+}
+
+func quantile(sorted []time.Duration, q float64) time.Duration {
+	i := int(q*float64(len(sorted))+0.5) - 1
+	return sorted[min(max(i, 0), len(sorted)-1)]
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// op is one operation of a closed-loop phase; worker w owns r.
+type op func(ctx context.Context, w int, r *rand.Rand) error
+
+// closedLoop runs op back to back in conc workers for d and measures each
+// call.
+func closedLoop(ctx context.Context, conc int, d time.Duration, f op) Result {
+	var s samples
+	s.run(ctx, conc, d, f)
+	return s.result()
+}
+
+// samples gathers the latencies of one or more closed-loop runs.
+type samples struct {
+	lat     []time.Duration
+	errs    int
+	elapsed time.Duration
+}
+
+func (s *samples) result() Result { return summarize(s.lat, len(s.lat), s.errs, s.elapsed) }
+
+// run runs op back to back in conc workers for d and adds the latencies.
+func (s *samples) run(ctx context.Context, conc int, d time.Duration, f op) {
+	type out struct {
+		lat  []time.Duration
+		errs int
+	}
+	outs := make([]out, conc)
+	var wg sync.WaitGroup
+	start := time.Now()
+	end := start.Add(d)
+	for w := range conc {
+		wg.Go(func() {
+			r := rand.New(rand.NewPCG(uint64(w), uint64(start.UnixNano())))
+			lat := make([]time.Duration, 0, 4096)
+			for ctx.Err() == nil {
+				t0 := time.Now()
+				if !t0.Before(end) {
+					break
+				}
+				cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+				err := f(cctx, w, r)
+				cancel()
+				if err != nil {
+					outs[w].errs++
+					continue
+				}
+				lat = append(lat, time.Since(t0))
+			}
+			outs[w].lat = lat
+		})
+	}
+	wg.Wait()
+	s.elapsed += time.Since(start)
+	for _, o := range outs {
+		s.lat = append(s.lat, o.lat...)
+		s.errs += o.errs
+	}
+}
+
+// interleaved measures a and b in alternating slices of d/rounds each, so
+// that what else runs on the machine weighs on both alike.
+func interleaved(ctx context.Context, conc int, d time.Duration, rounds int, a, b op) (Result, Result) {
+	var sa, sb samples
+	for range rounds {
+		sa.run(ctx, conc, d/time.Duration(rounds), a)
+		sb.run(ctx, conc, d/time.Duration(rounds), b)
+	}
+	return sa.result(), sb.result()
+}
+
+// paced starts f(i) at rate per second for d, each in its own goroutine,
+// at most limit at once (an open loop: a slow system does not slow the
+// arrivals until limit is reached). It returns once every call returned.
+func paced(ctx context.Context, rate float64, d time.Duration, limit int, f func(i int)) int {
+	sem := make(chan struct{}, limit)
+	var wg sync.WaitGroup
+	start := time.Now()
+	n := int(rate * d.Seconds())
+	i := 0
+	for ; i < n && ctx.Err() == nil; i++ {
+		at := start.Add(time.Duration(float64(i) / rate * float64(time.Second)))
+		if wait := time.Until(at); wait > 0 {
+			time.Sleep(wait)
+		}
+		sem <- struct{}{}
+		j := i // i outlives the iteration
+		wg.Go(func() {
+			defer func() { <-sem }()
+			f(j)
+		})
+	}
+	wg.Wait()
+	return i
+}
+
+// cpuMeter reads the CPU time of this process and of redis-server.
+type cpuMeter struct{ redisPID int }
+
+func (m cpuMeter) read() (self, redis float64) {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		self = tv(ru.Utime) + tv(ru.Stime)
+	}
+	if m.redisPID > 0 {
+		redis = procCPU(m.redisPID)
+	}
+	return self, redis
+}
+
+func tv(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
+
+// procCPU is a process's user and system time from /proc (clock ticks of
+// 1/100 s on Linux).
+func procCPU(pid int) float64 {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	// Fields after the command name, which is in parentheses.
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(s[i+1:])
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseFloat(f[11], 64)
+	st, _ := strconv.ParseFloat(f[12], 64)
+	return (u + st) / 100
+}
+
+// loadAvg is the 1, 5 and 15 minute load averages.
+func loadAvg() [3]float64 {
+	var out [3]float64
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return out
+	}
+	f := strings.Fields(string(b))
+	for i := 0; i < 3 && i < len(f); i++ {
+		out[i], _ = strconv.ParseFloat(f[i], 64)
+	}
+	return out
+}

@@ -1,0 +1,89 @@
+package dataset_test
+
+import (
+	"encoding/json"
+	"math/rand/v2"
+	"testing"
+	"unicode/utf8"
+
+	"google.golang.org/protobuf/proto"
+
+	"unisson.dev/platform/interaction"
+	v1 "unisson.dev/proto/unisson/interaction/v1"
+
+	"unisson.dev/services/bench/internal/dataset"
+)
+
+// Every interaction is one a channel adapter could publish: valid,
+// normalised, with a text of the asked size.
+func TestInteractionsAreValid(t *testing.T) {
+	t.Parallel()
+	s, err := dataset.New(dataset.Config{Interactions: 5000, Citizens: 300, Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := s.Generator()
+	kinds := map[v1.Kind]int{}
+	channels := map[v1.Channel]int{}
+	statuses := map[v1.CaseStatus]int{}
+	n := 0
+	for ix, ok := g.Next(); ok; ix, ok = g.Next() {
+		n++
+		before := proto.Clone(ix)
+		if err := interaction.Normalize(ix); err != nil || !proto.Equal(before, ix) {
+			t.Fatalf("interaction %d is not normalised: %v", n, err)
+		}
+		if err := interaction.Validate(ix); err != nil {
+			t.Fatalf("interaction %d: %v", n, err)
+		}
+		if len(ix.GetText()) != 512 || !utf8.ValidString(ix.GetText()) {
+			t.Fatalf("interaction %d: text of %d bytes, valid UTF-8 %v", n, len(ix.GetText()), utf8.ValidString(ix.GetText()))
+		}
+		kinds[ix.GetKind()]++
+		channels[ix.GetChannel()]++
+		statuses[ix.GetCaseStatus()]++
+	}
+	if n != 5000 {
+		t.Fatalf("generated %d interactions, want 5000", n)
+	}
+	if len(channels) != 5 || len(kinds) < 5 || len(statuses) < 5 {
+		t.Errorf("too little variety: channels %v, kinds %v, case statuses %v", channels, kinds, statuses)
+	}
+}
+
+// With the default sizes a few citizens have thousands of interactions
+// and most have a handful.
+func TestLongTail(t *testing.T) {
+	t.Parallel()
+	s, err := dataset.New(dataset.Config{Interactions: 1_000_000, Citizens: 100_000, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := s.Stats()
+	if st.MaxPerCitizen < 1000 || st.Over1000 == 0 || st.Over1000 > 20 || st.MedianPerCitizen > 10 {
+		t.Errorf("not a long tail: %+v", st)
+	}
+	if st.SplitCitizens == 0 || st.Cases == 0 || st.WithIDP == 0 {
+		t.Errorf("missing identity cases: %+v", st)
+	}
+}
+
+func TestWebMessageIsTypedLikeACitizen(t *testing.T) {
+	t.Parallel()
+	s, err := dataset.New(dataset.Config{Interactions: 100, Citizens: 100, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	var body struct {
+		Identifiers []struct{ Type, Value string } `json:"identifiers"`
+		Text        string                         `json:"text"`
+	}
+	c := s.ActiveCitizen(r)
+	if err := json.Unmarshal(s.WebMessage(r, c), &body); err != nil {
+		t.Fatal(err)
+	}
+	if len(body.Identifiers) != 2 || body.Identifiers[1].Value != c.TypedPhone || len(body.Text) != 512 {
+		t.Errorf("body %+v for citizen %+v", body, c)
+	}
+}
