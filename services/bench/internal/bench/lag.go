@@ -177,6 +177,14 @@ func watchFanOut(ctx context.Context, st *stack, c *logConn, set *dataset.Set, n
 	if err := waitWatchers(wctx, st, n); err != nil {
 		return Result{}, Result{}, err
 	}
+	// A watcher counts once subscribed, before its first read of the store
+	// (its catch-up): let those reads end, so that what is measured is the
+	// delivery to established watchers, not their start.
+	select {
+	case <-time.After(watchSettle(n)):
+	case <-ctx.Done():
+		return Result{}, Result{}, ctx.Err()
+	}
 	t, err := startTap(ctx, c.js, c.mainStream.Name, "bench-tap-watch")
 	if err != nil {
 		return Result{}, Result{}, err
@@ -213,6 +221,11 @@ func watchFanOut(ctx context.Context, st *stack, c *logConn, set *dataset.Set, n
 		lat = append(lat, max(got[i].Sub(acked[i]), minLag))
 	}
 	return summarize(lat, len(lat), errs, elapsed), t.lags(all.at), nil
+}
+
+// watchSettle is how long n new watchers are given to catch up.
+func watchSettle(n int) time.Duration {
+	return max(time.Second, time.Duration(n)*time.Second/2000)
 }
 
 // waitWatchers waits until the service has subscribed n watchers.

@@ -28,6 +28,8 @@ type Result struct {
 	CPUSelf  float64 `json:"cpu_self_s"`
 	CPURedis float64 `json:"cpu_redis_s"`
 	Load1    float64 `json:"load1"`
+	// FirstError is the first failure of the phase, if any.
+	FirstError string `json:"first_error,omitempty"`
 }
 
 func summarize(lat []time.Duration, ops, errs int, elapsed time.Duration) Result {
@@ -62,18 +64,24 @@ func closedLoop(ctx context.Context, conc int, d time.Duration, f op) Result {
 
 // samples gathers the latencies of one or more closed-loop runs.
 type samples struct {
-	lat     []time.Duration
-	errs    int
-	elapsed time.Duration
+	lat      []time.Duration
+	errs     int
+	firstErr string
+	elapsed  time.Duration
 }
 
-func (s *samples) result() Result { return summarize(s.lat, len(s.lat), s.errs, s.elapsed) }
+func (s *samples) result() Result {
+	r := summarize(s.lat, len(s.lat), s.errs, s.elapsed)
+	r.FirstError = s.firstErr
+	return r
+}
 
 // run runs op back to back in conc workers for d and adds the latencies.
 func (s *samples) run(ctx context.Context, conc int, d time.Duration, f op) {
 	type out struct {
-		lat  []time.Duration
-		errs int
+		lat      []time.Duration
+		errs     int
+		firstErr string
 	}
 	outs := make([]out, conc)
 	var wg sync.WaitGroup
@@ -92,6 +100,9 @@ func (s *samples) run(ctx context.Context, conc int, d time.Duration, f op) {
 				err := f(cctx, w, r)
 				cancel()
 				if err != nil {
+					if outs[w].errs == 0 {
+						outs[w].firstErr = err.Error()
+					}
 					outs[w].errs++
 					continue
 				}
@@ -105,6 +116,9 @@ func (s *samples) run(ctx context.Context, conc int, d time.Duration, f op) {
 	for _, o := range outs {
 		s.lat = append(s.lat, o.lat...)
 		s.errs += o.errs
+		if s.firstErr == "" {
+			s.firstErr = o.firstErr
+		}
 	}
 }
 

@@ -38,7 +38,7 @@ type Figure struct {
 // Verdicts.
 const (
 	Met      = "met"
-	Missed   = "MISSED"
+	Missed   = "missed"
 	Reported = "reported"
 	Baseline = "baseline"
 )
@@ -158,19 +158,25 @@ func (r *Report) WriteTable(w io.Writer) {
 	fmt.Fprintf(w, "data set: %d interactions over %d citizens (median %d, max %d per citizen, %d over 1000), text %d B; small store %d over %d; run took %s\n\n",
 		d.Interactions, d.Citizens, d.MedianPerCitizen, d.MaxPerCitizen, d.Over1000, d.TextBytes,
 		r.Small.Interactions, r.Small.Citizens, r.Elapsed.Round(time.Second))
-	tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', tabwriter.Debug)
-	fmt.Fprintln(tw, " figure\t mode\t value\t raw building block (same run)\t raw\t ratio\t target\t verdict\t load1")
+	// A Markdown table, aligned for the terminal, so it pastes as is
+	// into docs/performance.md.
+	tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', 0)
+	row := func(cells ...string) { fmt.Fprintln(tw, "| "+strings.Join(cells, "\t| ")+"\t|") }
+	row("figure", "mode", "value", "raw building block (same run)", "raw", "ratio", "target", "verdict", "load1")
+	row("---", "---", "---:", "---", "---:", "---:", "---", "---", "---:")
 	for _, f := range r.Figures {
-		ratio := ""
+		ratio, raw := "", ""
 		if f.Ratio > 0 {
 			ratio = fmt.Sprintf("%.2f", f.Ratio)
 		}
-		raw := ""
 		if f.RawValue > 0 {
 			raw = format(f.RawValue, f.Unit)
 		}
-		fmt.Fprintf(tw, " %s\t %s\t %s\t %s\t %s\t %s\t %s\t %s\t %.2f\n",
-			f.Name, f.Mode, format(f.Value, f.Unit), f.Raw, raw, ratio, f.Target, f.Verdict, f.Load1)
+		verdict := f.Verdict
+		if verdict == Missed {
+			verdict = "**missed**"
+		}
+		row(f.Name, f.Mode, format(f.Value, f.Unit), f.Raw, raw, ratio, f.Target, verdict, fmt.Sprintf("%.2f", f.Load1))
 	}
 	_ = tw.Flush()
 	for _, warn := range r.Warnings {

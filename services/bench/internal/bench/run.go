@@ -110,7 +110,7 @@ func (b *runner) timed(name string, f func() Result) Result {
 	b.log.Info("phase", "name", name, "ops", r.Ops, "errors", r.Errors, "rate", round(r.Rate), "p50_ms", round(r.P50),
 		"p99_ms", round(r.P99), "cpu_self_s", round(r.CPUSelf), "cpu_redis_s", round(r.CPURedis), "load1", r.Load1)
 	if r.Errors > 0 {
-		b.rep.Warnings = append(b.rep.Warnings, fmt.Sprintf("%s: %d errors", name, r.Errors))
+		b.rep.Warnings = append(b.rep.Warnings, strings.TrimSuffix(fmt.Sprintf("%s: %d errors, first: %s", name, r.Errors, r.FirstError), ", first: "))
 	}
 	return r
 }

@@ -42,8 +42,9 @@ type Citizen struct {
 	IDP    string
 	Device string
 	Cases  []Case
-	// Split citizens first call (phone only), then e-mail (address only):
-	// two records, merged at their first counter visit (verified).
+	// Split citizens (with two interactions or more) first call (phone
+	// only), then e-mail (address only): two records, merged at their
+	// first counter visit (verified).
 	Split bool
 }
 
@@ -84,6 +85,11 @@ func New(cfg Config) (*Set, error) {
 		s.citizens[i] = c
 	}
 	s.order, s.count = activity(r, cfg.Interactions, cfg.Citizens)
+	for i := range s.citizens {
+		// A split takes two interactions; with one, the e-mail address
+		// would never reach the hub.
+		s.citizens[i].Split = s.citizens[i].Split && s.count[i] >= 2
+	}
 	return s, nil
 }
 

@@ -27,8 +27,12 @@ func TestInteractionsAreValid(t *testing.T) {
 	channels := map[v1.Channel]int{}
 	statuses := map[v1.CaseStatus]int{}
 	n := 0
+	seen := map[string]bool{}
 	for ix, ok := g.Next(); ok; ix, ok = g.Next() {
 		n++
+		for _, id := range ix.GetSubject().GetIdentifiers() {
+			seen[id.GetValue()] = true
+		}
 		before := proto.Clone(ix)
 		if err := interaction.Normalize(ix); err != nil || !proto.Equal(before, ix) {
 			t.Fatalf("interaction %d is not normalised: %v", n, err)
@@ -45,6 +49,13 @@ func TestInteractionsAreValid(t *testing.T) {
 	}
 	if n != 5000 {
 		t.Fatalf("generated %d interactions, want 5000", n)
+	}
+	// Readers look citizens up by e-mail address and phone number: the hub
+	// must have seen both of every citizen.
+	for i, c := range s.Citizens() {
+		if !seen[c.Email] || !seen[c.Phone] {
+			t.Errorf("citizen %d: e-mail seen %v, phone seen %v", i, seen[c.Email], seen[c.Phone])
+		}
 	}
 	if len(channels) != 5 || len(kinds) < 5 || len(statuses) < 5 {
 		t.Errorf("too little variety: channels %v, kinds %v, case statuses %v", channels, kinds, statuses)
