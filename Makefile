@@ -1,5 +1,5 @@
 # Every target's logic lives in scripts/ so it can run without make.
-.PHONY: help run test gen check-gen build bench-smoke
+.PHONY: help run test gen check-gen build bench bench-smoke
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -18,3 +18,9 @@ check-gen: ## fail when the generated code is out of date
 
 build: ## build the binaries into ./bin
 	scripts/build.sh
+
+bench: ## run the full benchmark (about 8 minutes on 2 cores); see docs/performance.md
+	go run ./services/bench --json bench.json
+
+bench-smoke: ## run the benchmark on tiny data (seconds)
+	go run ./services/bench --quick

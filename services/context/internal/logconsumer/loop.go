@@ -25,7 +25,7 @@ func (c *Consumer) consume(ctx context.Context, cons jetstream.Consumer, until u
 		case msgs <- m:
 		case <-stopped:
 		}
-	}, jetstream.PullMaxMessages(2*c.cfg.MaxBatch))
+	}, jetstream.PullMaxMessages(2*c.cfg.MaxBatch), jetstream.PullExpiry(5*time.Second))
 	if err != nil {
 		return fmt.Errorf("consume %s: %w", c.cfg.Durable, err)
 	}
