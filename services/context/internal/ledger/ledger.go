@@ -8,7 +8,6 @@ package ledger
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 
 	"google.golang.org/protobuf/proto"
@@ -113,6 +112,3 @@ func (vr *Verifier) Finish(recorded contextstore.LedgerHead) Verification {
 	}
 	return vr.v
 }
-
-// ErrBroken is returned by callers that treat a broken chain as an error.
-var ErrBroken = errors.New("ledger chain broken")
