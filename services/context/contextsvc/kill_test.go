@@ -141,7 +141,11 @@ func walkTimelines(t *testing.T, e *env) (map[string]uint64, []string, int) {
 				return err
 			}
 			for _, en := range entries {
-				ixID := en.Interaction.GetId()
+				ix, err := en.Interaction()
+				if err != nil {
+					return err
+				}
+				ixID := ix.GetId()
 				if _, ok := got[ixID]; ok {
 					dups = append(dups, ixID)
 				}

@@ -37,12 +37,17 @@ func Facts(s contextstore.Snapshot) *answerv1.CitizenFacts {
 		})
 	}
 	for _, e := range s.Recent {
-		ix := e.Interaction
-		if ix.GetKind() == interactionv1.Kind_KIND_ANSWER_GIVEN {
+		if e.Kind() == interactionv1.Kind_KIND_ANSWER_GIVEN {
 			continue
 		}
 		if len(f.Recent) == maxRecentFacts {
 			break
+		}
+		ix, err := e.Interaction()
+		if err != nil {
+			// The store wrote it; a corrupt entry is left out of the facts
+			// rather than failing every answer for this citizen.
+			continue
 		}
 		f.Recent = append(f.Recent, &answerv1.InteractionFact{
 			Channel: interaction.ChannelName(ix.GetChannel()), Kind: interaction.KindName(ix.GetKind()),
@@ -66,7 +71,7 @@ func StatusName(s interactionv1.CaseStatus) string {
 // the same version, although the first answer was recorded in between.
 func FactsVersion(s contextstore.Snapshot) uint64 {
 	for _, e := range s.Recent {
-		if e.Interaction.GetKind() != interactionv1.Kind_KIND_ANSWER_GIVEN {
+		if e.Kind() != interactionv1.Kind_KIND_ANSWER_GIVEN {
 			return e.Seq
 		}
 	}
@@ -83,7 +88,7 @@ func FactsVersion(s contextstore.Snapshot) uint64 {
 func answersGiven(s contextstore.Snapshot) int64 {
 	var n int64
 	for _, e := range s.Recent {
-		if e.Interaction.GetKind() == interactionv1.Kind_KIND_ANSWER_GIVEN {
+		if e.Kind() == interactionv1.Kind_KIND_ANSWER_GIVEN {
 			n++
 		}
 	}

@@ -29,7 +29,11 @@ func (a *Answers) VerifyLedger(ctx context.Context, ref CitizenRef, token string
 		}
 		for _, e := range entries {
 			after = e.Seq
-			if e.Interaction.GetSubject().GetCitizenId() != id {
+			ix, err := e.Interaction()
+			if err != nil {
+				return "", ledger.Verification{}, fmt.Errorf("read timeline: %w", err)
+			}
+			if ix.GetSubject().GetCitizenId() != id {
 				// Entries copied in by a merge belong to the merged citizen's chain.
 				continue
 			}

@@ -63,7 +63,11 @@ func (a *App) Timeline(ctx context.Context, q TimelineQuery) (TimelinePage, erro
 				return page, nil
 			}
 			before = e.Seq
-			if q.matches(e.Interaction) {
+			ok, err := q.matches(e)
+			if err != nil {
+				return TimelinePage{}, fmt.Errorf("read timeline: %w", err)
+			}
+			if ok {
 				page.Entries = append(page.Entries, e)
 			}
 		}
@@ -75,7 +79,20 @@ func (a *App) Timeline(ctx context.Context, q TimelineQuery) (TimelinePage, erro
 	return page, nil
 }
 
-func (q TimelineQuery) matches(ix *interactionv1.Interaction) bool {
+// matches tells whether e passes the query's filters; it decodes e only
+// when there are filters.
+func (q TimelineQuery) matches(e contextstore.Entry) (bool, error) {
+	if len(q.Channels) == 0 && len(q.Kinds) == 0 && q.Topic == "" {
+		return true, nil
+	}
+	ix, err := e.Interaction()
+	if err != nil {
+		return false, err
+	}
+	return q.matchesInteraction(ix), nil
+}
+
+func (q TimelineQuery) matchesInteraction(ix *interactionv1.Interaction) bool {
 	if len(q.Channels) > 0 && !slices.Contains(q.Channels, ix.GetChannel()) {
 		return false
 	}

@@ -15,7 +15,6 @@ func citizenContext(s contextstore.Snapshot) *contextv1.CitizenContext {
 	c := &contextv1.CitizenContext{
 		CitizenId:        s.Citizen.ID,
 		Provisional:      true,
-		Recent:           entries(s.Recent),
 		InteractionCount: s.InteractionCount,
 		MergedCitizenIds: s.Citizen.Merged,
 		CreatedAt:        ts(s.Citizen.CreatedAt),
@@ -35,19 +34,8 @@ func citizenContext(s contextstore.Snapshot) *contextv1.CitizenContext {
 			OpenedAt: ts(k.OpenedAt), UpdatedAt: ts(k.UpdatedAt), UpdatedAtVersion: k.UpdatedSeq,
 		})
 	}
+	setEntries(c, fieldRecent, s.Recent)
 	return c
-}
-
-func entries(es []contextstore.Entry) []*contextv1.TimelineEntry {
-	out := make([]*contextv1.TimelineEntry, len(es))
-	for i, e := range es {
-		out[i] = entry(e)
-	}
-	return out
-}
-
-func entry(e contextstore.Entry) *contextv1.TimelineEntry {
-	return &contextv1.TimelineEntry{Interaction: e.Interaction, Version: e.Seq}
 }
 
 func ts(t time.Time) *timestamppb.Timestamp {

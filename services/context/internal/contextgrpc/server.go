@@ -13,6 +13,7 @@ import (
 	contextv1 "unisson.dev/proto/unisson/context/v1"
 
 	"unisson.dev/services/context/internal/contextapp"
+	"unisson.dev/services/context/internal/contextstore"
 )
 
 // Server implements contextv1.ContextServiceServer.
@@ -47,17 +48,19 @@ func (s *Server) ListTimeline(ctx context.Context, req *contextv1.ListTimelineRe
 	if err != nil {
 		return nil, s.status(err)
 	}
-	return &contextv1.ListTimelineResponse{
-		Entries: entries(page.Entries), NextPageToken: page.NextPage, ContextVersion: page.Version,
-	}, nil
+	resp := &contextv1.ListTimelineResponse{NextPageToken: page.NextPage, ContextVersion: page.Version}
+	setEntries(resp, fieldEntries, page.Entries)
+	return resp, nil
 }
 
 // WatchContext implements contextv1.ContextServiceServer.
 func (s *Server) WatchContext(req *contextv1.WatchContextRequest, stream contextv1.ContextService_WatchContextServer) error {
 	err := s.app.Watch(stream.Context(), ref(req.GetCitizen()), req.GetResumeToken(), func(c contextapp.Change) error {
-		return stream.Send(&contextv1.WatchContextResponse{
-			CitizenId: c.CitizenID, ContextVersion: c.Entry.Seq, ResumeToken: c.ResumeToken, Entry: entry(c.Entry),
-		})
+		resp := &contextv1.WatchContextResponse{
+			CitizenId: c.CitizenID, ContextVersion: c.Entry.Seq, ResumeToken: c.ResumeToken,
+		}
+		setEntries(resp, fieldWatchEntry, []contextstore.Entry{c.Entry})
+		return stream.Send(resp)
 	})
 	if err == nil || errors.Is(err, context.Canceled) {
 		return nil

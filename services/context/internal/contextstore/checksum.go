@@ -9,7 +9,6 @@ import (
 	"hash"
 	"math"
 
-	"google.golang.org/protobuf/proto"
 )
 
 // Checksum digests every projection in a canonical order, so two stores
@@ -80,7 +79,13 @@ func hashTimeline(ctx context.Context, h hash.Hash, s Store, id string) error {
 		}
 		for _, e := range entries {
 			writeUint(h, e.Seq)
-			b, err := proto.MarshalOptions{Deterministic: true}.Marshal(e.Interaction)
+			// Decoded and encoded again, so that equal interactions stored
+			// in different wire forms digest alike.
+			ix, err := e.Interaction()
+			if err != nil {
+				return err
+			}
+			b, err := deterministic.Marshal(ix)
 			if err != nil {
 				return err
 			}

@@ -7,7 +7,11 @@ package contextstore
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
+
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
 
 	interactionv1 "unisson.dev/proto/unisson/interaction/v1"
 )
@@ -49,9 +53,66 @@ type Case struct {
 }
 
 // Entry is one interaction on a timeline at its log position.
+//
+// Data is the interaction in protobuf wire form, as the store keeps it:
+// readers that only pass entries on (GetContext, WatchContext) serve the
+// bytes without decoding them, and stores return them without copying.
+// Nobody may modify Data once it is in an Entry.
 type Entry struct {
-	Seq         uint64
-	Interaction *interactionv1.Interaction
+	Seq  uint64
+	Data []byte
+}
+
+// NewEntry encodes ix deterministically into an entry at seq.
+func NewEntry(seq uint64, ix *interactionv1.Interaction) (Entry, error) {
+	b, err := deterministic.Marshal(ix)
+	if err != nil {
+		return Entry{}, fmt.Errorf("encode interaction %d: %w", seq, err)
+	}
+	return Entry{Seq: seq, Data: b}, nil
+}
+
+// Interaction decodes the entry's interaction.
+func (e Entry) Interaction() (*interactionv1.Interaction, error) {
+	ix := &interactionv1.Interaction{}
+	if err := proto.Unmarshal(e.Data, ix); err != nil {
+		return nil, fmt.Errorf("decode interaction %d: %w", e.Seq, err)
+	}
+	return ix, nil
+}
+
+var deterministic = proto.MarshalOptions{Deterministic: true}
+
+// kindField is Interaction.kind's field number.
+const kindField = 4
+
+// Kind reads the interaction's kind without decoding the rest;
+// KIND_UNSPECIFIED when Data is not a valid encoding.
+func (e Entry) Kind() interactionv1.Kind {
+	b := e.Data
+	kind := interactionv1.Kind_KIND_UNSPECIFIED
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return interactionv1.Kind_KIND_UNSPECIFIED
+		}
+		b = b[n:]
+		if num == kindField && typ == protowire.VarintType {
+			v, n := protowire.ConsumeVarint(b)
+			if n < 0 {
+				return interactionv1.Kind_KIND_UNSPECIFIED
+			}
+			// The last occurrence wins, as when decoding.
+			kind, b = interactionv1.Kind(v), b[n:]
+			continue
+		}
+		n = protowire.ConsumeFieldValue(num, typ, b)
+		if n < 0 {
+			return interactionv1.Kind_KIND_UNSPECIFIED
+		}
+		b = b[n:]
+	}
+	return kind
 }
 
 // Citizen is the record of one citizen.
@@ -117,6 +178,10 @@ type Change struct {
 	MergeFrom []string
 	// Interaction is added to the timeline at Seq.
 	Interaction *interactionv1.Interaction
+	// Data, when set, is Interaction in wire form, stored as is; the
+	// projector passes the log message's bytes on so that nothing is
+	// encoded twice. When nil, stores encode Interaction (see Entry).
+	Data []byte
 	// Case, when set, replaces the stored case of the same reference unless
 	// that one is newer (UpdatedSeq ≥ Seq); OpenedAt of an existing case is
 	// kept.
@@ -127,6 +192,19 @@ type Change struct {
 	// indexes: the citizen's last answer on the topic, the first answer for
 	// the topic at the context version, and the divergences.
 	Answer *AnswerRecord
+}
+
+// Entry is the timeline entry the change adds: Data, or Interaction
+// encoded. ok is false for a change without an interaction.
+func (c Change) Entry() (e Entry, ok bool, err error) {
+	switch {
+	case c.Data != nil:
+		return Entry{Seq: c.Seq, Data: c.Data}, true, nil
+	case c.Interaction != nil:
+		e, err = NewEntry(c.Seq, c.Interaction)
+		return e, err == nil, err
+	}
+	return Entry{}, false, nil
 }
 
 // Batch is a run of changes from consecutive log positions.

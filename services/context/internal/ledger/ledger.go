@@ -78,27 +78,34 @@ func NewVerifier() *Verifier { return &Verifier{v: Verification{Valid: true}} }
 // Add checks the next timeline entry; entries that are not ledger entries
 // are ignored. It returns false once a link is broken.
 func (vr *Verifier) Add(e contextstore.Entry) bool {
-	if vr.done || !IsEntry(e.Interaction) {
-		return !vr.done
+	if vr.done {
+		return false
 	}
-	a := e.Interaction.GetAnswer()
-	if a.GetPreviousEntryHash() != vr.v.Head {
-		return vr.fail(e, "previous_entry_hash does not match the preceding entry")
-	}
-	h, err := Hash(vr.v.Head, e.Interaction)
+	ix, err := e.Interaction()
 	if err != nil {
-		return vr.fail(e, err.Error())
+		return vr.fail(e, "", err.Error())
+	}
+	if !IsEntry(ix) {
+		return true
+	}
+	a := ix.GetAnswer()
+	if a.GetPreviousEntryHash() != vr.v.Head {
+		return vr.fail(e, ix.GetId(), "previous_entry_hash does not match the preceding entry")
+	}
+	h, err := Hash(vr.v.Head, ix)
+	if err != nil {
+		return vr.fail(e, ix.GetId(), err.Error())
 	}
 	if h != a.GetEntryHash() {
-		return vr.fail(e, "entry_hash does not match the entry's content")
+		return vr.fail(e, ix.GetId(), "entry_hash does not match the entry's content")
 	}
 	vr.v.Head = h
 	vr.v.Entries++
 	return true
 }
 
-func (vr *Verifier) fail(e contextstore.Entry, reason string) bool {
-	vr.v.Valid, vr.v.BrokenID, vr.v.BrokenSeq, vr.v.Reason = false, e.Interaction.GetId(), e.Seq, reason
+func (vr *Verifier) fail(e contextstore.Entry, id, reason string) bool {
+	vr.v.Valid, vr.v.BrokenID, vr.v.BrokenSeq, vr.v.Reason = false, id, e.Seq, reason
 	vr.done = true
 	return false
 }

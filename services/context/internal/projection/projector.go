@@ -160,7 +160,6 @@ func (p *Projector) applyRun(ctx context.Context, events []event, last uint64) (
 		e := events[n]
 		c := change(e, linksOf[n], owners)
 		changes = append(changes, c)
-		applied = append(applied, Applied{CitizenID: c.CitizenID, Entry: contextstore.Entry{Seq: e.seq, Interaction: c.Interaction}, Merged: c.MergeFrom})
 		for _, l := range c.Links {
 			o := contextstore.Owner{CitizenID: c.CitizenID, Assurance: l.Assurance}
 			if prev, ok := owners[l.Key]; ok && prev.CitizenID == c.CitizenID {
@@ -175,6 +174,17 @@ func (p *Projector) applyRun(ctx context.Context, events []event, last uint64) (
 	}
 	if err := p.chainLedger(ctx, changes); err != nil {
 		return 0, nil, err
+	}
+	// Encoded once, after the ledger filled in its hashes, for the store
+	// and the watchers alike.
+	for i := range changes {
+		c := &changes[i]
+		entry, err := contextstore.NewEntry(c.Seq, c.Interaction)
+		if err != nil {
+			return 0, nil, err
+		}
+		c.Data = entry.Data
+		applied = append(applied, Applied{CitizenID: c.CitizenID, Entry: entry, Merged: c.MergeFrom})
 	}
 	upTo := last
 	if n < len(events) {

@@ -121,7 +121,11 @@ func TestApplyResolvesWithinBatch(t *testing.T) {
 				if err != nil || len(entries) != 1 || entries[0].Seq != uint64(seq+1) {
 					t.Fatalf("entry %d on citizen %d: %v, %v", seq+1, pos, entries, err)
 				}
-				if got := entries[0].Interaction.GetSubject().GetCitizenId(); got != of(pos) {
+				ix, err := entries[0].Interaction()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := ix.GetSubject().GetCitizenId(); got != of(pos) {
 					t.Errorf("entry %d: subject citizen %q, want %q", seq+1, got, of(pos))
 				}
 			}

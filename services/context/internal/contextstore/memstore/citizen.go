@@ -5,8 +5,6 @@ import (
 	"slices"
 	"strings"
 
-	"google.golang.org/protobuf/proto"
-
 	interactionv1 "unisson.dev/proto/unisson/interaction/v1"
 	"unisson.dev/services/context/internal/contextstore"
 )
@@ -23,12 +21,18 @@ type citizen struct {
 	firsts  map[firstKey]answerRef
 }
 
+// entry is a change's timeline entry, if it has one.
+type entry struct {
+	contextstore.Entry
+	ok bool
+}
+
 // apply applies one change unless the citizen has it already; merges are
 // carried out either way, as redisstore must to finish one cut short. The
 // caller holds the write lock.
-func (s *Store) apply(c contextstore.Change) {
+func (s *Store) apply(c contextstore.Change, e entry) {
 	if cz, ok := s.citizens[c.CitizenID]; !ok || c.Seq > cz.rec.Version {
-		s.applyNew(c)
+		s.applyNew(c, e)
 	}
 	for _, from := range c.MergeFrom {
 		s.merge(c.CitizenID, from)
@@ -36,7 +40,7 @@ func (s *Store) apply(c contextstore.Change) {
 }
 
 // applyNew applies a change the citizen has not seen.
-func (s *Store) applyNew(c contextstore.Change) {
+func (s *Store) applyNew(c contextstore.Change, e entry) {
 	cz := s.citizen(c)
 	cz.rec.Version = c.Seq
 	cz.rec.UpdatedAt = c.OccurredAt.UTC()
@@ -45,8 +49,8 @@ func (s *Store) applyNew(c contextstore.Change) {
 		cz.link(l)
 		s.indexLink(l.Key, c.CitizenID, l.Assurance, "")
 	}
-	if c.Interaction != nil {
-		cz.add(contextstore.Entry{Seq: c.Seq, Interaction: proto.CloneOf(c.Interaction)})
+	if e.ok {
+		cz.add(e.Entry)
 	}
 	if c.Case != nil {
 		k := *c.Case
@@ -158,7 +162,7 @@ func (c *citizen) before(beforeSeq uint64, limit int) []contextstore.Entry {
 	}
 	var out []contextstore.Entry
 	for i := end - 1; i >= 0 && len(out) < limit; i-- {
-		out = append(out, clone(c.timeline[i]))
+		out = append(out, c.timeline[i])
 	}
 	return out
 }
@@ -171,7 +175,7 @@ func (c *citizen) after(afterSeq uint64, limit int) []contextstore.Entry {
 	}
 	var out []contextstore.Entry
 	for i := start; i < len(c.timeline) && len(out) < limit; i++ {
-		out = append(out, clone(c.timeline[i]))
+		out = append(out, c.timeline[i])
 	}
 	return out
 }
@@ -192,9 +196,4 @@ func (c *citizen) snapshot(recent int) contextstore.Snapshot {
 	}
 	slices.SortFunc(snap.Cases, func(a, b contextstore.Case) int { return strings.Compare(a.Reference, b.Reference) })
 	return snap
-}
-
-// clone copies the interaction so callers cannot change the stored one.
-func clone(e contextstore.Entry) contextstore.Entry {
-	return contextstore.Entry{Seq: e.Seq, Interaction: proto.CloneOf(e.Interaction)}
 }

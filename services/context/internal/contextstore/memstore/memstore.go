@@ -66,13 +66,23 @@ func (s *Store) Lookup(_ context.Context, keys []string) (map[string]contextstor
 // Apply applies the batch's changes in order. A wrong epoch fails the batch
 // before any change is applied.
 func (s *Store) Apply(_ context.Context, b contextstore.Batch) error {
+	// Entries are encoded before the lock: a change that cannot be encoded
+	// fails the batch before anything is applied.
+	entries := make([]entry, len(b.Changes))
+	for i, c := range b.Changes {
+		e, ok, err := c.Entry()
+		if err != nil {
+			return fmt.Errorf("apply: %w", err)
+		}
+		entries[i] = entry{Entry: e, ok: ok}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if b.Epoch != s.epoch {
 		return fmt.Errorf("apply: %w", contextstore.ErrEpochMismatch)
 	}
-	for _, c := range b.Changes {
-		s.apply(c)
+	for i, c := range b.Changes {
+		s.apply(c, entries[i])
 	}
 	s.applied = max(s.applied, b.AppliedSeq)
 	return nil

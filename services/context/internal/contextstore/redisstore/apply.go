@@ -152,12 +152,10 @@ func changeArgs(c contextstore.Change) ([]any, error) {
 	}
 	args[0] = strconv.FormatUint(c.Seq, 10)
 	args[1] = encodeTime(c.OccurredAt)
-	if c.Interaction != nil {
-		member, err := encodeEntry(c.Seq, c.Interaction)
-		if err != nil {
-			return nil, err
-		}
-		args[2] = member
+	if e, ok, err := c.Entry(); err != nil {
+		return nil, err
+	} else if ok {
+		args[2] = encodeEntry(e)
 	}
 	if c.Case != nil {
 		opened, rest, err := encodeCase(c.Case, c.Seq)

@@ -124,24 +124,16 @@ func decodeCase(ref, v string) (contextstore.Case, error) {
 
 // encodeEntry is the timeline member: the big-endian seq makes members of
 // different log positions distinct even for equal interactions.
-func encodeEntry(seq uint64, in *interactionv1.Interaction) ([]byte, error) {
-	b := binary.BigEndian.AppendUint64(make([]byte, 0, 8+deterministic.Size(in)), seq)
-	b, err := deterministic.MarshalAppend(b, in)
-	if err != nil {
-		return nil, fmt.Errorf("encode interaction: %w", err)
-	}
-	return b, nil
+func encodeEntry(e contextstore.Entry) []byte {
+	b := binary.BigEndian.AppendUint64(make([]byte, 0, 8+len(e.Data)), e.Seq)
+	return append(b, e.Data...)
 }
 
 func decodeEntry(member string) (contextstore.Entry, error) {
 	if len(member) < 8 {
 		return contextstore.Entry{}, fmt.Errorf("timeline entry: %w", errCorrupt)
 	}
-	in := &interactionv1.Interaction{}
-	if err := proto.Unmarshal([]byte(member[8:]), in); err != nil {
-		return contextstore.Entry{}, fmt.Errorf("timeline entry: %w: %w", errCorrupt, err)
-	}
-	return contextstore.Entry{Seq: binary.BigEndian.Uint64([]byte(member[:8])), Interaction: in}, nil
+	return contextstore.Entry{Seq: binary.BigEndian.Uint64([]byte(member[:8])), Data: []byte(member[8:])}, nil
 }
 
 func decodeEntries(members []string) ([]contextstore.Entry, error) {

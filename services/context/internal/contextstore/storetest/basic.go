@@ -73,8 +73,8 @@ func testApplyCreates(t *testing.T, open func(t *testing.T) contextstore.Store) 
 			OpenedAt: At(1), UpdatedAt: At(1), UpdatedSeq: 1,
 		}},
 		Recent: []contextstore.Entry{
-			{Seq: 2, Interaction: Interaction(2, "message 2")},
-			{Seq: 1, Interaction: Interaction(1, "message 1")},
+			entry(t, 2, Interaction(2, "message 2")),
+			entry(t, 1, Interaction(1, "message 1")),
 		},
 		InteractionCount: 2,
 	}

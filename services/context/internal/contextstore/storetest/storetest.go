@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"google.golang.org/protobuf/testing/protocmp"
 
+	interactionv1 "unisson.dev/proto/unisson/interaction/v1"
 	"unisson.dev/services/context/internal/contextstore"
 )
 
@@ -52,9 +53,36 @@ func Run(t *testing.T, open func(t *testing.T) contextstore.Store) {
 	}
 }
 
-// Opts compare snapshots and entries: interactions by content, nil and
-// empty slices alike.
-var Opts = cmp.Options{protocmp.Transform(), cmpopts.EquateEmpty()}
+// Opts compare snapshots and entries: interactions by content, whatever
+// their wire form, nil and empty slices alike.
+var Opts = cmp.Options{
+	protocmp.Transform(),
+	cmpopts.EquateEmpty(),
+	cmp.Transformer("decode", func(e contextstore.Entry) decoded {
+		d := decoded{Seq: e.Seq}
+		if e.Data != nil {
+			d.Interaction, d.Err = e.Interaction()
+		}
+		return d
+	}),
+}
+
+// decoded is an Entry as Opts compares it.
+type decoded struct {
+	Seq         uint64
+	Interaction *interactionv1.Interaction
+	Err         error
+}
+
+// entry is ix encoded at seq.
+func entry(t *testing.T, seq uint64, ix *interactionv1.Interaction) contextstore.Entry {
+	t.Helper()
+	e, err := contextstore.NewEntry(seq, ix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
 
 // Fresh opens a store and resets it to Epoch.
 func Fresh(t *testing.T, open func(t *testing.T) contextstore.Store) contextstore.Store {

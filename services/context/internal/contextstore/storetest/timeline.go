@@ -110,7 +110,12 @@ func wantInteractions(t *testing.T, entries []contextstore.Entry) {
 	t.Helper()
 	for _, e := range entries {
 		want := Interaction(e.Seq, fmt.Sprintf("message %d", e.Seq))
-		if diff := cmp.Diff(want, e.Interaction, Opts); diff != "" {
+		got, err := e.Interaction()
+		if err != nil {
+			t.Errorf("entry %d: %v", e.Seq, err)
+			continue
+		}
+		if diff := cmp.Diff(want, got, Opts); diff != "" {
 			t.Errorf("entry %d interaction mismatch (-want +got):\n%s", e.Seq, diff)
 		}
 	}
