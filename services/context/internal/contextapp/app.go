@@ -51,11 +51,16 @@ type App struct {
 	hub       *watch.Hub
 	// TokenWait bounds how long a read waits for its consistency token.
 	tokenWait time.Duration
+	owners    *ownerCache
 }
+
+// ownerCacheSize bounds the identifiers Context remembers: about 100 bytes
+// each.
+const ownerCacheSize = 1 << 17
 
 // New returns the read use cases.
 func New(store contextstore.Store, w *projection.Watermark, hub *watch.Hub, tokenWait time.Duration) *App {
-	return &App{store: store, watermark: w, hub: hub, tokenWait: tokenWait}
+	return &App{store: store, watermark: w, hub: hub, tokenWait: tokenWait, owners: newOwnerCache(ownerCacheSize)}
 }
 
 // WaitToken returns once the write token stands for is applied, or
@@ -123,10 +128,36 @@ func (a *App) Context(ctx context.Context, ref CitizenRef, token string, recent 
 	if err != nil {
 		return contextstore.Snapshot{}, err
 	}
+	var cacheKey string
+	if id := ref.Identifier; id != nil && ref.CitizenID == "" {
+		cacheKey = ownerCacheKey(int32(id.GetType()), id.GetValue())
+		if cached, ok := a.owners.get(cacheKey); ok {
+			snap, err := a.snapshot(ctx, cached, recent)
+			switch {
+			case err == nil:
+				if snap.Citizen.ID != cached {
+					a.owners.put(cacheKey, snap.Citizen.ID)
+				}
+				return snap, nil
+			case !errors.Is(err, ErrNotFound):
+				return contextstore.Snapshot{}, err
+			}
+			a.owners.forget(cacheKey)
+		}
+	}
 	id, err := a.Resolve(ctx, ref)
 	if err != nil {
 		return contextstore.Snapshot{}, err
 	}
+	snap, err := a.snapshot(ctx, id, recent)
+	if err == nil && cacheKey != "" {
+		a.owners.put(cacheKey, snap.Citizen.ID)
+	}
+	return snap, err
+}
+
+// snapshot reads citizen id, following merges.
+func (a *App) snapshot(ctx context.Context, id string, recent int) (contextstore.Snapshot, error) {
 	for range maxMergeHops {
 		snap, err := a.store.Snapshot(ctx, id, recent)
 		if errors.Is(err, contextstore.ErrNotFound) {
