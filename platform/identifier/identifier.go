@@ -30,6 +30,10 @@ var ErrInvalid = errors.New("invalid identifier")
 // Normalize returns the canonical form of value for its type: e-mail in lower
 // case, phone numbers in E.164, other identifiers trimmed. It fails with an
 // error wrapping ErrInvalid when the value cannot be that type.
+//
+// Normalize is safe for concurrent use. Phone numbers seen lately, in any
+// notation or in E.164, are answered from a bounded cache without parsing
+// them again; the result is the same.
 func Normalize(t interactionv1.IdentifierType, value string) (string, error) {
 	value = strings.TrimSpace(value)
 	if value == "" {
@@ -64,11 +68,31 @@ func normalizeEmail(value string) (string, error) {
 		return "", fmt.Errorf("%w: e-mail domain must be a dotted host name", ErrInvalid)
 	}
 	// Local parts are case-sensitive in theory and never in practice; every
-	// administration mail system treats them case-insensitively.
-	return strings.ToLower(local) + "@" + strings.ToLower(domain), nil
+	// administration mail system treats them case-insensitively. Lowering
+	// maps rune by rune, so lowering the whole address lowers both parts,
+	// and returns value itself, without allocating, when it is lower-case.
+	return strings.ToLower(value), nil
 }
 
+// normalizePhone answers from the cache of recent numbers when it can: a
+// number in E.164, as every event on the log carries it, is parsed at most
+// once while it stays in the cache rather than at every check, and so is
+// the E.164 output of a number just parsed.
 func normalizePhone(value string) (string, error) {
+	if e164, ok := phones.get(value); ok {
+		return e164, nil
+	}
+	e164, err := parsePhone(value)
+	if err != nil {
+		return "", err
+	}
+	phones.add(value, e164)
+	return e164, nil
+}
+
+// parsePhone is the reference normalisation of phone numbers, with
+// libphonenumber.
+func parsePhone(value string) (string, error) {
 	num, err := phonenumbers.Parse(value, DefaultRegion)
 	if err != nil {
 		return "", fmt.Errorf("%w: not a phone number", ErrInvalid)

@@ -163,7 +163,10 @@ func reason(err error) string {
 }
 
 // finish runs interaction.Validate and reports its problems with those
-// found while building, once per field.
+// found while building, once per field. identifiers has normalised each
+// identifier once already; Validate checks them again without parsing a
+// phone number a second time (identifier.Normalize remembers its E.164
+// outputs), so libphonenumber runs once per number and per write.
 func finish(ix *interactionv1.Interaction, p *problems) error {
 	all := p.errs
 	var verr interaction.ValidationError
