@@ -79,7 +79,7 @@ func TestQuickRun(t *testing.T) {
 
 // wantFigures is every figure of a run of both modes, as mode/key.
 func wantFigures() []string {
-	want := []string{"tcp/raw_redis_pipeline", "tcp/raw_redis_member_bytes"}
+	want := []string{"tcp/raw_redis_pipeline", "tcp/raw_redis_member_bytes", "tcp/raw_redis_list", "tcp/raw_redis_element_bytes"}
 	for _, c := range []int{1, 16, 64} {
 		want = append(want, fmt.Sprintf("tcp/raw_grpc_c%d", c), fmt.Sprintf("tcp/raw_grpc_sized_c%d", c))
 	}

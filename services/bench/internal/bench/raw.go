@@ -177,10 +177,11 @@ func rawFetch(ctx context.Context, js jetstream.JetStream, stream string, durabl
 	return summarize(nil, n, int(total)-n, elapsed), maxGap
 }
 
-// rawRedisWrites pipelines ZADDs of payload-sized members, rawBatch per
-// round trip, to sorted sets of keys citizens, for d. It returns the writes
-// and the Redis memory each member took, then deletes the keys.
-func rawRedisWrites(ctx context.Context, in *infra, payloads [][]byte, keys int, d time.Duration) (Result, float64) {
+// rawRedisWrites pipelines ZADDs (or, with list, RPUSHes) of payload-sized
+// members, rawBatch per round trip, to sorted sets (lists) of keys
+// citizens, for d. It returns the writes and the Redis memory each member
+// took, then deletes the keys.
+func rawRedisWrites(ctx context.Context, in *infra, payloads [][]byte, keys int, d time.Duration, list bool) (Result, float64) {
 	prefix := "bench:" + in.id + ":raw:"
 	before, _ := in.usedMemory(ctx)
 	var lat []time.Duration
@@ -193,7 +194,12 @@ func rawRedisWrites(ctx context.Context, in *infra, payloads [][]byte, keys int,
 			seq++
 			member := binary.BigEndian.AppendUint64(nil, seq)
 			member = append(member, payloads[seq%uint64(len(payloads))]...)
-			pipe.ZAdd(ctx, prefix+"{c:"+strconv.FormatUint(seq%uint64(keys), 10)+"}:t", redis.Z{Score: float64(seq), Member: member})
+			key := prefix + "{c:" + strconv.FormatUint(seq%uint64(keys), 10) + "}:t"
+			if list {
+				pipe.RPush(ctx, key, member)
+			} else {
+				pipe.ZAdd(ctx, key, redis.Z{Score: float64(seq), Member: member})
+			}
 		}
 		t0 := time.Now()
 		if _, err := pipe.Exec(ctx); err != nil {

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"hash"
 	"math"
-
 )
 
 // Checksum digests every projection in a canonical order, so two stores

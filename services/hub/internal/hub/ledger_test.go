@@ -55,17 +55,16 @@ func TestTamperedLedgerEntryIsDetected(t *testing.T) {
 }
 
 // tamperFirstAnswer rewrites the text of the oldest answer on a timeline
-// sorted set (members: 8-byte sequence, then the protobuf interaction) and
+// list (elements: 8-byte sequence, then the protobuf interaction) and
 // returns its interaction id.
 func tamperFirstAnswer(t *testing.T, rc *redis.Client, key string) string {
 	t.Helper()
 	ctx := context.Background()
-	members, err := rc.ZRangeWithScores(ctx, key, 0, -1).Result()
-	if err != nil || len(members) == 0 {
-		t.Fatalf("read %s: %v (%d members)", key, err, len(members))
+	elements, err := rc.LRange(ctx, key, 0, -1).Result()
+	if err != nil || len(elements) == 0 {
+		t.Fatalf("read %s: %v (%d elements)", key, err, len(elements))
 	}
-	for _, m := range members {
-		raw := m.Member.(string)
+	for i, raw := range elements {
 		ix := &v1.Interaction{}
 		if err := proto.Unmarshal([]byte(raw[8:]), ix); err != nil {
 			t.Fatal(err)
@@ -78,10 +77,7 @@ func tamperFirstAnswer(t *testing.T, rc *redis.Client, key string) string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		pipe := rc.TxPipeline()
-		pipe.ZRem(ctx, key, raw)
-		pipe.ZAdd(ctx, key, redis.Z{Score: m.Score, Member: raw[:8] + string(b)})
-		if _, err := pipe.Exec(ctx); err != nil {
+		if err := rc.LSet(ctx, key, int64(i), raw[:8]+string(b)).Err(); err != nil {
 			t.Fatal(err)
 		}
 		return ix.GetId()

@@ -17,6 +17,10 @@ func TestStore(t *testing.T) {
 	storetest.Run(t, open)
 }
 
+func TestWireForm(t *testing.T) {
+	storetest.WireForm(t, open)
+}
+
 func TestNewEpoch(t *testing.T) {
 	a, err1 := memstore.New().Epoch(t.Context())
 	b, err2 := memstore.New().Epoch(t.Context())

@@ -15,7 +15,7 @@ import (
 	"unisson.dev/services/context/internal/contextstore"
 )
 
-// globalWrites are what changeScript asks for after an answer: leave the
+// globalWrites are what citizenScript asks for after an answer: leave the
 // holder set of Rm at RmV, join the one of Add at AddV, record Div. All
 // numbers are decimal strings.
 type globalWrites struct {
@@ -44,22 +44,44 @@ type scriptDiv struct {
 // outboxEntry names one outbox entry.
 type outboxEntry struct{ citizen, seq string }
 
-// decodeWrites reads the scripts' replies.
-func decodeWrites(changes []contextstore.Change, scripts []*redis.Cmd) ([]globalWrites, error) {
+// decodeWrites gathers the global writes of the groups' changes with
+// answers, in change order: from their answer script's reply when
+// applied, from the outbox when skipped.
+func decodeWrites(groups []*group, commits []*redis.Cmd) ([]globalWrites, error) {
 	var out []globalWrites
-	for i, cmd := range scripts {
-		v, err := cmd.Text()
-		if err != nil {
-			return nil, fmt.Errorf("change %d: %w", changes[i].Seq, err)
+	for i, g := range groups {
+		var replies []string
+		if commits[i] != nil {
+			var err error
+			if replies, err = commits[i].StringSlice(); err != nil {
+				return nil, fmt.Errorf("citizen %s: %w", g.id, err)
+			}
 		}
-		if v == "" {
-			continue
+		j := 0
+		for _, c := range g.changes {
+			applied := j < len(g.applied) && g.applied[j] == c
+			if applied {
+				j++
+			}
+			if c.Answer == nil {
+				continue
+			}
+			v := g.outbox[c] // "" when skipped without writes
+			if applied {
+				if len(replies) == 0 {
+					return nil, fmt.Errorf("change %d: writes: %w", c.Seq, errCorrupt)
+				}
+				v, replies = replies[0], replies[1:]
+			}
+			if v == "" {
+				continue
+			}
+			w := globalWrites{citizen: c.CitizenID}
+			if err := json.Unmarshal([]byte(v), &w); err != nil {
+				return nil, fmt.Errorf("change %d: writes: %w: %w", c.Seq, errCorrupt, err)
+			}
+			out = append(out, w)
 		}
-		w := globalWrites{citizen: changes[i].CitizenID}
-		if err := json.Unmarshal([]byte(v), &w); err != nil {
-			return nil, fmt.Errorf("change %d: writes: %w: %w", changes[i].Seq, errCorrupt, err)
-		}
-		out = append(out, w)
 	}
 	return out, nil
 }
@@ -79,7 +101,7 @@ func (s *Store) sendWrites(ctx context.Context, writes []globalWrites, b *contex
 	}
 	var meta *redis.Cmd
 	if b != nil {
-		meta = metaScript.EvalSha(ctx, pipe, []string{s.metaKey()}, b.Epoch, strconv.FormatUint(b.AppliedSeq, 10))
+		meta = metaScript.EvalSha(ctx, pipe, []string{s.metaKey()}, b.Epoch, strconv.FormatUint(b.AppliedSeq, 10), layout)
 	}
 	if err := exec(ctx, pipe); err != nil {
 		return fmt.Errorf("answer indexes: %w", err)
@@ -155,7 +177,7 @@ func (s *Store) queueDone(ctx context.Context, pipe redis.Pipeliner) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, e := range s.done {
-		pipe.HDel(ctx, s.citizenKeys(e.citizen).o, e.seq)
+		pipe.HDel(ctx, s.citizenKeys(e.citizen).o(), e.seq)
 	}
 	return len(s.done)
 }

@@ -24,7 +24,7 @@ func (s *Store) LedgerHeads(ctx context.Context, citizenIDs []string) (map[strin
 	pipe := s.client.Pipeline()
 	cmds := make([]*redis.SliceCmd, len(citizenIDs))
 	for i, id := range citizenIDs {
-		cmds[i] = pipe.HMGet(ctx, s.citizenKeys(id).c, "ledger_head", "ledger_seq")
+		cmds[i] = pipe.HMGet(ctx, s.citizenKeys(id).c(), "ledger_head", "ledger_seq")
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
 		return nil, fmt.Errorf("ledger heads: %w", err)

@@ -2,8 +2,12 @@ package redisstore_test
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"unisson.dev/platform/testenv"
 	interactionv1 "unisson.dev/proto/unisson/interaction/v1"
@@ -15,16 +19,112 @@ import (
 const (
 	benchBatch    = 500
 	benchCitizens = 20000
+	benchEpoch    = storetest.Epoch
+	// roundCitizens makes workload rounds of 100,000 interactions, 10 per
+	// citizen as in the 1M-interaction data set of services/bench: run
+	// BenchmarkApply with -benchtime 200x to apply exactly one round.
+	roundCitizens = 10000
 )
 
-func benchStore(b *testing.B) contextstore.Store {
+// benchStore is a reset store on a redis-server of its own (or REDIS_URL),
+// with a client to read the server's figures.
+func benchStore(b *testing.B) (*redisstore.Store, *redis.Client) {
 	b.Helper()
 	r := testenv.StartRedis(b)
+	c := r.Client(b)
 	s := redisstore.New(r.Client(b), r.Prefix, timeout)
-	if err := s.Reset(b.Context(), storetest.Epoch); err != nil {
+	if err := s.Reset(b.Context(), benchEpoch); err != nil {
 		b.Fatalf("Reset: %v", err)
 	}
-	return s
+	return s, c
+}
+
+// BenchmarkApply applies the workload's batches of 500 changes (see
+// workload): a long tail of citizens, links at first contacts and counter
+// visits only, cases moving on, a merge now and then. Run it with
+// -benchtime 200x to apply one round. interactions/s is the applier's
+// ceiling on one connection; redis-µs/interaction is what an interaction
+// costs Redis (INFO cpu), the figure that bounds the apply rate once Go
+// and Redis work at the same time; go-µs/interaction is this process's
+// CPU during Apply, its GC included (the workload's garbage is collected
+// before each batch).
+func BenchmarkApply(b *testing.B) {
+	s, c := benchStore(b)
+	w := newWorkload(1, roundCitizens)
+	cpu := redisCPU(b, c)
+	var goCPU time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		batch := w.batch(benchBatch)
+		runtime.GC()
+		b.StartTimer()
+		before := processCPU(b)
+		if err := s.Apply(b.Context(), batch); err != nil {
+			b.Fatalf("Apply: %v", err)
+		}
+		goCPU += processCPU(b) - before
+	}
+	n := float64(b.N * benchBatch)
+	b.ReportMetric(n/b.Elapsed().Seconds(), "interactions/s")
+	b.ReportMetric((redisCPU(b, c)-cpu)*1e6/n, "redis-µs/interaction")
+	b.ReportMetric(float64(goCPU.Microseconds())/n, "go-µs/interaction")
+}
+
+// BenchmarkApplyAnswers applies batches where every change gives an
+// answer with its ledger entry: the follow-up round trip and the answer
+// indexes.
+func BenchmarkApplyAnswers(b *testing.B) {
+	s, c := benchStore(b)
+	var seq uint64
+	cpu := redisCPU(b, c)
+	for b.Loop() {
+		b.StopTimer()
+		batch := contextstore.Batch{Epoch: benchEpoch, Changes: make([]contextstore.Change, benchBatch)}
+		for i := range batch.Changes {
+			seq++
+			batch.Changes[i] = benchAnswer(seq)
+		}
+		batch.AppliedSeq = seq
+		b.StartTimer()
+		if err := s.Apply(b.Context(), batch); err != nil {
+			b.Fatalf("Apply: %v", err)
+		}
+	}
+	n := float64(b.N * benchBatch)
+	b.ReportMetric(n/b.Elapsed().Seconds(), "interactions/s")
+	b.ReportMetric((redisCPU(b, c)-cpu)*1e6/n, "redis-µs/interaction")
+}
+
+// BenchmarkMemory applies one workload round (100,000 interactions over
+// 10,000 citizens) to an empty store and reports Redis used_memory per
+// interaction, with the share of each kind of key (MEMORY USAGE).
+// Run it once: -bench Memory -benchtime 1x.
+func BenchmarkMemory(b *testing.B) {
+	s, c := benchStore(b)
+	w := newWorkload(1, roundCitizens)
+	n := 10 * roundCitizens
+	for b.Loop() {
+		if err := s.Reset(b.Context(), benchEpoch); err != nil {
+			b.Fatalf("Reset: %v", err)
+		}
+		before := info(b, c, "memory", "used_memory")
+		var data int
+		for range n / benchBatch {
+			batch := w.batch(benchBatch)
+			for _, ch := range batch.Changes {
+				data += len(ch.Data)
+			}
+			if err := s.Apply(b.Context(), batch); err != nil {
+				b.Fatalf("Apply: %v", err)
+			}
+		}
+		used := info(b, c, "memory", "used_memory") - before
+		b.ReportMetric(used/float64(n), "B/interaction")
+		b.ReportMetric(float64(data)/float64(n), "entry-B")
+		for kind, bytes := range keyUsage(b, c) {
+			b.ReportMetric(float64(bytes)/float64(n), kind+"-B/interaction")
+		}
+	}
 }
 
 // benchChange is an interaction of about 512 bytes of text for one of
@@ -54,41 +154,10 @@ func benchAnswer(seq uint64) contextstore.Change {
 	return c
 }
 
-// BenchmarkApply measures one batch of 500 changes; interactions/s is the
-// applier's ceiling on one connection.
-func BenchmarkApply(b *testing.B) {
-	benchApply(b, benchChange)
-}
-
-// BenchmarkApplyAnswers is BenchmarkApply with an answer and a ledger
-// entry in every change: the follow-up round trip and the answer indexes.
-func BenchmarkApplyAnswers(b *testing.B) {
-	benchApply(b, benchAnswer)
-}
-
-func benchApply(b *testing.B, change func(seq uint64) contextstore.Change) {
-	s := benchStore(b)
-	var seq uint64
-	for b.Loop() {
-		b.StopTimer()
-		batch := contextstore.Batch{Epoch: storetest.Epoch, Changes: make([]contextstore.Change, benchBatch)}
-		for i := range batch.Changes {
-			seq++
-			batch.Changes[i] = change(seq)
-		}
-		batch.AppliedSeq = seq
-		b.StartTimer()
-		if err := s.Apply(b.Context(), batch); err != nil {
-			b.Fatalf("Apply: %v", err)
-		}
-	}
-	b.ReportMetric(float64(b.N*benchBatch)/b.Elapsed().Seconds(), "interactions/s")
-}
-
 // BenchmarkSnapshot reads a citizen with 200 interactions, 5 links and 3
-// cases, showing the 20 most recent.
+// cases, showing the 20 most recent: GetContext's first page.
 func BenchmarkSnapshot(b *testing.B) {
-	s := benchStore(b)
+	s, _ := benchStore(b)
 	var changes []contextstore.Change
 	for seq := uint64(1); seq <= 200; seq++ {
 		c := benchChange(seq * benchCitizens)
@@ -101,7 +170,8 @@ func BenchmarkSnapshot(b *testing.B) {
 		}
 		changes = append(changes, c)
 	}
-	storetest.ApplyAll(b, s, contextstore.Batch{Epoch: storetest.Epoch, AppliedSeq: 200 * benchCitizens, Changes: changes})
+	storetest.ApplyAll(b, s, contextstore.Batch{Epoch: benchEpoch, AppliedSeq: 200 * benchCitizens, Changes: changes})
+	b.ReportAllocs()
 	for b.Loop() {
 		snap, err := s.Snapshot(b.Context(), "citizen-00000", 20)
 		if err != nil || len(snap.Recent) != 20 || len(snap.Links) != 6 || len(snap.Cases) != 3 {
@@ -116,9 +186,9 @@ func BenchmarkSnapshot(b *testing.B) {
 func BenchmarkAnswerHolders(b *testing.B) {
 	for _, n := range []int{10_000, 200_000} {
 		b.Run(fmt.Sprintf("holders=%d", n), func(b *testing.B) {
-			s := benchStore(b)
+			s, _ := benchStore(b)
 			for start := 0; start < n; start += benchBatch {
-				batch := contextstore.Batch{Epoch: storetest.Epoch, AppliedSeq: uint64(start + benchBatch)}
+				batch := contextstore.Batch{Epoch: benchEpoch, AppliedSeq: uint64(start + benchBatch)}
 				for i := start + 1; i <= start+benchBatch; i++ {
 					c := contextstore.Change{Seq: uint64(i), CitizenID: fmt.Sprintf("c_%07d", i), Answer: &contextstore.AnswerRecord{
 						Topic: "housing.benefit", AnswerID: "aid-eligibility", Version: uint32(1 + i%4),

@@ -1,7 +1,6 @@
 package redisstore
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"strconv"
@@ -9,9 +8,7 @@ import (
 	"time"
 
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
-	contextv1 "unisson.dev/proto/unisson/context/v1"
 	interactionv1 "unisson.dev/proto/unisson/interaction/v1"
 	"unisson.dev/services/context/internal/contextstore"
 )
@@ -59,93 +56,33 @@ func keyValue(key string) string {
 }
 
 func decodeLink(key, v string) (contextstore.Link, error) {
-	parts := strings.SplitN(v, ":", 4)
-	if len(parts) < 3 {
+	a, rest, ok1 := strings.Cut(v, ":")
+	t, rest, ok2 := strings.Cut(rest, ":")
+	seq, value, hasValue := strings.Cut(rest, ":")
+	an, err1 := strconv.Atoi(a)
+	tn, err2 := strconv.Atoi(t)
+	sn, err3 := strconv.ParseUint(seq, 10, 64)
+	if err := errors.Join(err1, err2, err3); err != nil || !ok1 || !ok2 {
 		return contextstore.Link{}, fmt.Errorf("link %q: %w", key, errCorrupt)
 	}
-	a, err1 := strconv.Atoi(parts[0])
-	t, err2 := strconv.Atoi(parts[1])
-	seq, err3 := strconv.ParseUint(parts[2], 10, 64)
-	if err := errors.Join(err1, err2, err3); err != nil {
-		return contextstore.Link{}, fmt.Errorf("link %q: %w: %w", key, errCorrupt, err)
+	if !hasValue {
+		value = keyValue(key)
 	}
-	l := contextstore.Link{
-		Key: key, Type: interactionv1.IdentifierType(t), Value: keyValue(key),
-		Assurance: interactionv1.Assurance(a), Seq: seq,
-	}
-	if len(parts) == 4 {
-		l.Value = parts[3]
-	}
-	return l, nil
-}
-
-// encodeCase splits the case in two protobuf messages whose concatenation
-// is the whole contextv1.Case: opened holds only OpenedAt, so the scripts
-// can keep an existing case's OpenedAt by keeping its first part. The
-// stored value is "seq:len(opened):" + opened + rest.
-func encodeCase(k *contextstore.Case, seq uint64) (opened, rest []byte, err error) {
-	opened, err = deterministic.Marshal(&contextv1.Case{OpenedAt: timestamppb.New(k.OpenedAt)})
-	if err != nil {
-		return nil, nil, fmt.Errorf("encode case: %w", err)
-	}
-	rest, err = deterministic.Marshal(&contextv1.Case{
-		Reference:        k.Reference,
-		Topic:            k.Topic,
-		Status:           k.Status,
-		UpdatedAt:        timestamppb.New(k.UpdatedAt),
-		UpdatedAtVersion: seq,
-	})
-	if err != nil {
-		return nil, nil, fmt.Errorf("encode case: %w", err)
-	}
-	return opened, rest, nil
-}
-
-func decodeCase(ref, v string) (contextstore.Case, error) {
-	seq, n, ok1 := strings.Cut(v, ":")
-	n, body, ok2 := strings.Cut(n, ":")
-	updated, err := strconv.ParseUint(seq, 10, 64)
-	if !ok1 || !ok2 || err != nil {
-		return contextstore.Case{}, fmt.Errorf("case %q: %w", ref, errCorrupt)
-	}
-	var pc contextv1.Case
-	if err := proto.Unmarshal([]byte(body), &pc); err != nil {
-		return contextstore.Case{}, fmt.Errorf("case %q: %w: %w", ref, errCorrupt, err)
-	}
-	return contextstore.Case{
-		Reference:  pc.GetReference(),
-		Topic:      pc.GetTopic(),
-		Status:     pc.GetStatus(),
-		OpenedAt:   pc.GetOpenedAt().AsTime(),
-		UpdatedAt:  pc.GetUpdatedAt().AsTime(),
-		UpdatedSeq: updated,
+	return contextstore.Link{
+		Key: key, Type: interactionv1.IdentifierType(tn), Value: value,
+		Assurance: interactionv1.Assurance(an), Seq: sn,
 	}, nil
 }
 
-// encodeEntry is the timeline member: the big-endian seq makes members of
-// different log positions distinct even for equal interactions.
-func encodeEntry(e contextstore.Entry) []byte {
-	b := binary.BigEndian.AppendUint64(make([]byte, 0, 8+len(e.Data)), e.Seq)
-	return append(b, e.Data...)
-}
-
-func decodeEntry(member string) (contextstore.Entry, error) {
-	if len(member) < 8 {
-		return contextstore.Entry{}, fmt.Errorf("timeline entry: %w", errCorrupt)
+// linkAssurance is the leading assurance of a stored link, -1 when the
+// value is corrupt (any link then replaces it).
+func linkAssurance(v string) int {
+	a, _, _ := strings.Cut(v, ":")
+	n, err := strconv.Atoi(a)
+	if err != nil {
+		return -1
 	}
-	return contextstore.Entry{Seq: binary.BigEndian.Uint64([]byte(member[:8])), Data: []byte(member[8:])}, nil
-}
-
-func decodeEntries(members []string) ([]contextstore.Entry, error) {
-	var out []contextstore.Entry
-	for _, m := range members {
-		e, err := decodeEntry(m)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, nil
+	return n
 }
 
 // encodeTime is unix nanoseconds, "" for the zero time.

@@ -4,86 +4,67 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-
-	"github.com/redis/go-redis/v9"
 )
 
-// merge merges each of froms into target. Merges are rare, so each takes a
-// few round trips; every step is idempotent, so a batch sent again after a
-// failure finishes the job.
-func (s *Store) merge(ctx context.Context, target string, froms []string) error {
+// merge merges each of froms into target at log position seq. Merges are
+// rare, so each takes a few round trips; every step is idempotent, so a
+// batch sent again after a failure finishes the job.
+func (s *Store) merge(ctx context.Context, target string, froms []string, seq uint64) error {
 	for _, from := range froms {
 		if from == target {
 			continue
 		}
-		if err := s.mergeOne(ctx, target, from); err != nil {
+		if err := s.mergeOne(ctx, target, from, seq); err != nil {
 			return fmt.Errorf("merge %s into %s: %w", from, target, err)
 		}
 	}
 	return nil
 }
 
-func (s *Store) mergeOne(ctx context.Context, target, from string) error {
+func (s *Store) mergeOne(ctx context.Context, target, from string, seq uint64) error {
 	src, dst := s.citizenKeys(from), s.citizenKeys(target)
-	links, cases, found, err := s.readMerged(ctx, src)
-	if err != nil || !found {
+	m, err := s.readMerged(ctx, src)
+	if err != nil || !m.found {
 		return err
 	}
-	if err := s.copyTimeline(ctx, src.t, dst.t); err != nil {
+	if err := s.copyTimeline(ctx, src.t(), m.n, seq, dst); err != nil {
 		return err
 	}
-	owners, err := s.copyRecords(ctx, dst, from, links, cases)
+	owners, err := s.copyRecords(ctx, dst, from, m.links, m.cases)
 	if err != nil {
 		return err
 	}
-	return s.repoint(ctx, target, from, src.c, owners)
+	return s.repoint(ctx, target, from, src.c(), owners)
 }
 
-// readMerged reads the merged citizen's links and cases as stored.
-func (s *Store) readMerged(ctx context.Context, src citizenKeys) (links, cases map[string]string, found bool, err error) {
+// merged is a merged citizen as stored: its links and cases, and its
+// committed timeline length.
+type merged struct {
+	found        bool
+	links, cases map[string]string
+	n            int64
+}
+
+// readMerged reads the merged citizen's links, cases and timeline length.
+func (s *Store) readMerged(ctx context.Context, src citizenKeys) (merged, error) {
 	ctx, cancel := s.call(ctx)
 	defer cancel()
 	pipe := s.client.Pipeline()
-	exists := pipe.Exists(ctx, src.c)
-	l := pipe.HGetAll(ctx, src.l)
-	k := pipe.HGetAll(ctx, src.k)
+	rec := pipe.HMGet(ctx, src.c(), "version", "n")
+	l := pipe.HGetAll(ctx, src.l())
+	k := pipe.HGetAll(ctx, src.k())
 	if _, err := pipe.Exec(ctx); err != nil {
-		return nil, nil, false, fmt.Errorf("read: %w", err)
+		return merged{}, fmt.Errorf("read: %w", err)
 	}
-	return l.Val(), k.Val(), exists.Val() == 1, nil
-}
-
-// copyTimeline adds the source timeline to the target's a page at a time;
-// members are equal in both, so copying twice adds nothing.
-func (s *Store) copyTimeline(ctx context.Context, src, dst string) error {
-	const page = 1000
-	for start := int64(0); ; start += page {
-		entries, err := s.timelinePage(ctx, src, start, start+page-1)
-		if err != nil {
-			return err
-		}
-		if len(entries) > 0 {
-			cctx, cancel := s.call(ctx)
-			err = s.client.ZAdd(cctx, dst, entries...).Err()
-			cancel()
-			if err != nil {
-				return fmt.Errorf("copy timeline: %w", err)
-			}
-		}
-		if len(entries) < page {
-			return nil
-		}
+	if _, ok := rec.Val()[0].(string); !ok {
+		return merged{}, nil
 	}
-}
-
-func (s *Store) timelinePage(ctx context.Context, key string, start, stop int64) ([]redis.Z, error) {
-	ctx, cancel := s.call(ctx)
-	defer cancel()
-	z, err := s.client.ZRangeWithScores(ctx, key, start, stop).Result()
+	n, _ := rec.Val()[1].(string)
+	count, err := strconv.ParseInt(n, 10, 64)
 	if err != nil {
-		return nil, fmt.Errorf("read timeline: %w", err)
+		return merged{}, fmt.Errorf("read: timeline length %q: %w", n, errCorrupt)
 	}
-	return z, nil
+	return merged{found: true, links: l.Val(), cases: k.Val(), n: count}, nil
 }
 
 // copyRecords runs mergeScript and returns the target's assurance for each
@@ -99,7 +80,7 @@ func (s *Store) copyRecords(ctx context.Context, dst citizenKeys, from string, l
 	}
 	ctx, cancel := s.call(ctx)
 	defer cancel()
-	out, err := mergeScript.Run(ctx, s.client, []string{dst.c, dst.l, dst.k}, args...).StringSlice()
+	out, err := mergeScript.Run(ctx, s.client, []string{dst.c(), dst.l(), dst.k()}, args...).StringSlice()
 	if err != nil {
 		return nil, fmt.Errorf("copy records: %w", err)
 	}

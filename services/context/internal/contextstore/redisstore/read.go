@@ -14,19 +14,20 @@ import (
 )
 
 // Snapshot reads a citizen's record, links, cases, recent interactions and
-// timeline length in one pipelined round trip.
+// timeline length in one pipelined round trip; a second one when the
+// timeline ends with entries a cut-short Apply left uncommitted.
 func (s *Store) Snapshot(ctx context.Context, citizenID string, recent int) (contextstore.Snapshot, error) {
-	k := s.citizenKeys(citizenID)
+	keys := s.citizenKeys(citizenID).names("clkt")
 	cctx, cancel := s.call(ctx)
 	defer cancel()
 	pipe := s.client.Pipeline()
-	rec := pipe.HGetAll(cctx, k.c)
-	links := pipe.HGetAll(cctx, k.l)
-	cases := pipe.HGetAll(cctx, k.k)
-	count := pipe.ZCard(cctx, k.t)
+	rec := pipe.HGetAll(cctx, keys[0])
+	links := pipe.HGetAll(cctx, keys[1])
+	cases := pipe.HGetAll(cctx, keys[2])
+	length := pipe.LLen(cctx, keys[3])
 	var recentCmd *redis.StringSliceCmd
 	if recent > 0 {
-		recentCmd = pipe.ZRevRange(cctx, k.t, 0, int64(recent)-1)
+		recentCmd = pipe.LRange(cctx, keys[3], -int64(recent), -1)
 	}
 	if _, err := pipe.Exec(cctx); err != nil {
 		return contextstore.Snapshot{}, fmt.Errorf("snapshot: %w", err)
@@ -38,13 +39,27 @@ func (s *Store) Snapshot(ctx context.Context, citizenID string, recent int) (con
 	if err != nil {
 		return contextstore.Snapshot{}, fmt.Errorf("snapshot %s: %w", citizenID, err)
 	}
-	snap.InteractionCount = count.Val()
 	if recentCmd != nil {
-		if snap.Recent, err = decodeEntries(recentCmd.Val()); err != nil {
+		elements := recentCmd.Val()
+		if length.Val() > snap.InteractionCount {
+			if elements, err = s.committed(ctx, keys[3], snap.InteractionCount, recent); err != nil {
+				return contextstore.Snapshot{}, fmt.Errorf("snapshot %s: %w", citizenID, err)
+			}
+		}
+		if snap.Recent, err = decodeEntries(elements); err != nil {
 			return contextstore.Snapshot{}, fmt.Errorf("snapshot %s: %w", citizenID, err)
 		}
+		slices.Reverse(snap.Recent)
 	}
 	return snap, nil
+}
+
+// committed reads the newest recent entries among the first n.
+func (s *Store) committed(ctx context.Context, key string, n int64, recent int) ([]string, error) {
+	if n == 0 {
+		return nil, nil
+	}
+	return s.timelinePage(ctx, key, max(0, n-int64(recent)), n-1)
 }
 
 func decodeSnapshot(id string, rec, links, cases map[string]string) (contextstore.Snapshot, error) {
@@ -52,7 +67,17 @@ func decodeSnapshot(id string, rec, links, cases map[string]string) (contextstor
 	if err != nil {
 		return contextstore.Snapshot{}, err
 	}
-	snap := contextstore.Snapshot{Citizen: c}
+	n, err := strconv.ParseInt(rec["n"], 10, 64)
+	if err != nil {
+		return contextstore.Snapshot{}, fmt.Errorf("citizen record: timeline length: %w", errCorrupt)
+	}
+	snap := contextstore.Snapshot{Citizen: c, InteractionCount: n}
+	if len(links) > 0 {
+		snap.Links = make([]contextstore.Link, 0, len(links))
+	}
+	if len(cases) > 0 {
+		snap.Cases = make([]contextstore.Case, 0, len(cases))
+	}
 	for key, v := range links {
 		l, err := decodeLink(key, v)
 		if err != nil {
@@ -95,48 +120,4 @@ func decodeCitizen(id string, rec map[string]string) (contextstore.Citizen, erro
 		c.LedgerHead, c.LedgerSeq = rec["ledger_head"], seq
 	}
 	return c, nil
-}
-
-// Timeline returns up to limit entries older than beforeSeq, newest first.
-func (s *Store) Timeline(ctx context.Context, citizenID string, beforeSeq uint64, limit int) ([]contextstore.Entry, error) {
-	if limit <= 0 {
-		return nil, nil
-	}
-	upper := "+inf"
-	if beforeSeq > 0 {
-		upper = "(" + strconv.FormatUint(beforeSeq, 10)
-	}
-	ctx, cancel := s.call(ctx)
-	defer cancel()
-	members, err := s.client.ZRevRangeByScore(ctx, s.citizenKeys(citizenID).t, &redis.ZRangeBy{
-		Min: "-inf", Max: upper, Count: int64(limit),
-	}).Result()
-	if err != nil {
-		return nil, fmt.Errorf("timeline: %w", err)
-	}
-	entries, err := decodeEntries(members)
-	if err != nil {
-		return nil, fmt.Errorf("timeline %s: %w", citizenID, err)
-	}
-	return entries, nil
-}
-
-// After returns up to limit entries newer than afterSeq, oldest first.
-func (s *Store) After(ctx context.Context, citizenID string, afterSeq uint64, limit int) ([]contextstore.Entry, error) {
-	if limit <= 0 {
-		return nil, nil
-	}
-	ctx, cancel := s.call(ctx)
-	defer cancel()
-	members, err := s.client.ZRangeByScore(ctx, s.citizenKeys(citizenID).t, &redis.ZRangeBy{
-		Min: "(" + strconv.FormatUint(afterSeq, 10), Max: "+inf", Count: int64(limit),
-	}).Result()
-	if err != nil {
-		return nil, fmt.Errorf("after: %w", err)
-	}
-	entries, err := decodeEntries(members)
-	if err != nil {
-		return nil, fmt.Errorf("after %s: %w", citizenID, err)
-	}
-	return entries, nil
 }

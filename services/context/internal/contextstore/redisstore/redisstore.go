@@ -1,17 +1,21 @@
 // Package redisstore keeps the context projections in Redis. All keys of
-// one citizen share the hash tag {c:ID}, so a change is one atomic Lua
-// script on one Redis Cluster slot, and a batch of changes is one
-// pipelined round trip. The answer indexes that span citizens live in
-// other slots: a batch with answers takes a second pipelined round trip,
-// driven by what the scripts return.
+// one citizen share the hash tag {c:ID}, so they live on one Redis
+// Cluster slot and every script touches one slot only. Apply reads what a
+// batch depends on in one pipelined round trip and writes it in a second
+// one, with plain commands: a citizen's record, written last, commits the
+// citizen's changes (see Apply). The answer indexes that span citizens
+// live in other slots: a batch with answers takes a third round trip,
+// driven by what the answer scripts return.
 //
-// Key layout under prefix P:
+// Key layout under prefix P (layout version 2, kept in Pmeta):
 //
 //	P{c:ID}:c     hash: citizen record (created_seq, created_at, version,
-//	              updated_at, merged_into, merged, ledger_head, ledger_seq)
+//	              updated_at, n, merged_into, merged, ledger_head,
+//	              ledger_seq); n is the committed length of the timeline
 //	P{c:ID}:l     hash: identifier key → "assurance:type:seq[:value]"
 //	P{c:ID}:k     hash: case reference → "seq:n:" + protobuf contextv1.Case
-//	P{c:ID}:t     sorted set: score seq, member 8-byte seq + protobuf interaction
+//	P{c:ID}:t     list, oldest first: 8-byte big-endian seq + protobuf
+//	              interaction; only its first n elements are committed
 //	P{c:ID}:a     hash: topic → "seq:version:answerID", the last answer
 //	P{c:ID}:v     hash: "contextVersion:topic" → "seq:version:channel:answerID",
 //	              the first answer given from that context version
@@ -23,7 +27,7 @@
 //	Panswers      set: answer ids that had holders
 //	Pdivergences  sorted set, score 0, member "%020d(seq):" + JSON divergence
 //	Pcitizens     sorted set of citizen ids, score 0
-//	Pmeta         hash: epoch, applied_seq
+//	Pmeta         hash: epoch, applied_seq, layout
 package redisstore
 
 import (
@@ -31,6 +35,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -64,15 +69,34 @@ func New(client redis.UniversalClient, prefix string, timeout time.Duration) *St
 	return &Store{client: client, prefix: prefix, timeout: timeout}
 }
 
-// citizenKeys are the keys of one citizen's projections.
-type citizenKeys struct{ c, l, k, t, a, v, o string }
+// citizenKeys is the start shared by one citizen's keys, "P{c:ID}:"; its
+// methods name the keys, built when needed.
+type citizenKeys string
 
-func (s *Store) citizenKeys(id string) citizenKeys {
-	base := s.prefix + "{c:" + id + "}:"
-	return citizenKeys{
-		c: base + "c", l: base + "l", k: base + "k", t: base + "t",
-		a: base + "a", v: base + "v", o: base + "o",
+func (s *Store) citizenKeys(id string) citizenKeys { return citizenKeys(s.prefix + "{c:" + id + "}:") }
+
+func (k citizenKeys) c() string { return string(k) + "c" }
+func (k citizenKeys) l() string { return string(k) + "l" }
+func (k citizenKeys) k() string { return string(k) + "k" }
+func (k citizenKeys) t() string { return string(k) + "t" }
+func (k citizenKeys) a() string { return string(k) + "a" }
+func (k citizenKeys) v() string { return string(k) + "v" }
+func (k citizenKeys) o() string { return string(k) + "o" }
+
+// names returns the keys of the given suffixes, sharing one allocation.
+func (k citizenKeys) names(suffixes string) []string {
+	var b strings.Builder
+	b.Grow(len(suffixes) * (len(k) + 1))
+	for i := range suffixes {
+		b.WriteString(string(k))
+		b.WriteByte(suffixes[i])
 	}
+	all, n := b.String(), len(k)+1
+	out := make([]string, len(suffixes))
+	for i := range out {
+		out[i] = all[i*n : (i+1)*n]
+	}
+	return out
 }
 
 func (s *Store) indexKey(key string) string      { return s.prefix + "{i:" + key + "}" }
@@ -136,18 +160,27 @@ func (s *Store) AppliedSeq(ctx context.Context) (uint64, error) {
 	return seq, nil
 }
 
-// Epoch identifies the store's current life; "" once Redis was emptied.
+// layout is the version of the key layout this package reads and writes,
+// kept in the meta hash by Reset. Version 1 (no field) kept timelines in
+// sorted sets; 2 keeps them in lists, with their committed length in the
+// citizen record.
+const layout = "2"
+
+// Epoch identifies the store's current life; "" once Redis was emptied, or
+// when its keys are in another layout than this package's: the caller then
+// resets the store and rebuilds it from the log, rather than misread it.
 func (s *Store) Epoch(ctx context.Context) (string, error) {
 	ctx, cancel := s.call(ctx)
 	defer cancel()
-	v, err := s.client.HGet(ctx, s.metaKey(), "epoch").Result()
-	if errors.Is(err, redis.Nil) {
-		return "", nil
-	}
+	v, err := s.client.HMGet(ctx, s.metaKey(), "epoch", "layout").Result()
 	if err != nil {
 		return "", fmt.Errorf("epoch: %w", err)
 	}
-	return v, nil
+	epoch, _ := v[0].(string)
+	if l, _ := v[1].(string); l != layout {
+		return "", nil
+	}
+	return epoch, nil
 }
 
 // CitizenIDs calls fn with every citizen id in ascending order, reading

@@ -29,6 +29,10 @@ func TestStore(t *testing.T) {
 	storetest.Run(t, opener(testenv.StartRedis(t)))
 }
 
+func TestWireForm(t *testing.T) {
+	storetest.WireForm(t, opener(testenv.StartRedis(t)))
+}
+
 // TestFlush: a Redis emptied behind the store's back (a restart without
 // persistence) has no epoch, and Apply refuses to go on.
 func TestFlush(t *testing.T) {
@@ -52,24 +56,19 @@ func TestFlush(t *testing.T) {
 	}
 }
 
-// TestWrongEpochLeavesChanges documents the cost of checking the epoch in
-// the same round trip as the writes: the batch's changes are in, its
-// AppliedSeq is not, and the caller's Reset removes them.
-func TestWrongEpochLeavesChanges(t *testing.T) {
-	s := storetest.Fresh(t, opener(testenv.StartRedis(t)))
-	ctx := t.Context()
+// TestWrongEpochWritesNothing: the epoch is read before the writes, so a
+// batch of another life leaves the store as it was.
+func TestWrongEpochWritesNothing(t *testing.T) {
+	r := testenv.StartRedis(t)
+	c := r.Client(t)
+	prefix := r.Prefix + testenv.RandomID() + ":"
+	s := storetest.Fresh(t, func(*testing.T) contextstore.Store { return redisstore.New(c, prefix, timeout) })
 	b := storetest.History("other")[0]
-	if err := s.Apply(ctx, b); !errors.Is(err, contextstore.ErrEpochMismatch) {
+	if err := s.Apply(t.Context(), b); !errors.Is(err, contextstore.ErrEpochMismatch) {
 		t.Fatalf("Apply error = %v, want ErrEpochMismatch", err)
 	}
-	if _, err := s.Snapshot(ctx, "A", 0); err != nil {
-		t.Errorf("Snapshot(A) after a wrong epoch: %v, want the change written", err)
-	}
-	if err := s.Reset(ctx, "life-2"); err != nil {
-		t.Fatalf("Reset: %v", err)
-	}
-	if _, err := s.Snapshot(ctx, "A", 0); !errors.Is(err, contextstore.ErrNotFound) {
-		t.Errorf("Snapshot(A) after Reset: %v, want ErrNotFound", err)
+	if got := keys(t, c, prefix); !slices.Equal(got, []string{"meta"}) {
+		t.Errorf("keys after a wrong epoch = %v, want [meta]", got)
 	}
 }
 

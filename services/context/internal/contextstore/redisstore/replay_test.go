@@ -86,8 +86,8 @@ func answers(tag string) contextstore.Batch {
 	}}
 }
 
-// TestReplayAfterLoss: a batch whose main pipeline or follow-up was lost
-// is sent again, built anew with other bytes, possibly by a new process:
+// TestReplayAfterLoss: a batch whose read, main pipeline or follow-up
+// was lost is sent again, built anew with other bytes, possibly by a new process:
 // the store ends as if the first attempt had gone through, and no outbox
 // entry is left behind.
 func TestReplayAfterLoss(t *testing.T) {
@@ -100,12 +100,13 @@ func TestReplayAfterLoss(t *testing.T) {
 		// want is the tag of the attempt that applies the changes.
 		want string
 	}{
-		{"main pipeline lost on the way", 1, false, false, rebuilt},
-		{"main pipeline ran, reply lost", 1, true, false, ""},
-		{"main pipeline ran, reply lost, new process", 1, true, true, ""},
-		{"follow-up lost on the way", 2, false, false, ""},
-		{"follow-up ran, reply lost", 2, true, false, ""},
-		{"follow-up lost, new process", 2, false, true, ""},
+		{"read lost", 1, true, false, rebuilt},
+		{"main pipeline lost on the way", 2, false, false, rebuilt},
+		{"main pipeline ran, reply lost", 2, true, false, ""},
+		{"main pipeline ran, reply lost, new process", 2, true, true, ""},
+		{"follow-up lost on the way", 3, false, false, ""},
+		{"follow-up ran, reply lost", 3, true, false, ""},
+		{"follow-up lost, new process", 3, false, true, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

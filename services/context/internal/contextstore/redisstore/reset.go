@@ -9,7 +9,7 @@ import (
 )
 
 // Reset deletes every key under the prefix and starts a new life with
-// epoch and AppliedSeq 0. The marker goes first, so a reset cut short
+// epoch, AppliedSeq 0 and this package's key layout. The marker goes first, so a reset cut short
 // leaves a store that reads as emptied (Epoch "") rather than as intact.
 func (s *Store) Reset(ctx context.Context, epoch string) error {
 	if epoch == "" {
@@ -26,7 +26,7 @@ func (s *Store) Reset(ctx context.Context, epoch string) error {
 	}
 	cctx, cancel := s.call(ctx)
 	defer cancel()
-	if err := s.client.HSet(cctx, s.metaKey(), "epoch", epoch, "applied_seq", "0").Err(); err != nil {
+	if err := s.client.HSet(cctx, s.metaKey(), "epoch", epoch, "applied_seq", "0", "layout", layout).Err(); err != nil {
 		return fmt.Errorf("reset: set marker: %w", err)
 	}
 	return nil

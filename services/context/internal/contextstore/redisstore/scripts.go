@@ -2,14 +2,18 @@ package redisstore
 
 import "github.com/redis/go-redis/v9"
 
-// luaLib is shared by the citizen scripts. Sequence numbers stay decimal
-// strings: newer compares them exactly over the whole uint64 range, where
-// Lua numbers are doubles.
-const luaLib = `
+// luaNewer compares sequence numbers, which stay decimal strings: newer
+// compares them exactly over the whole uint64 range, where Lua numbers
+// are doubles.
+const luaNewer = `
 local function newer(a, b)
   if #a ~= #b then return #a > #b end
   return a > b
 end
+`
+
+// luaLib keeps links and cases, as the merge script adds them.
+const luaLib = luaNewer + `
 local function assurance(v)
   return tonumber(string.match(v, '^%d+'))
 end
@@ -85,39 +89,34 @@ local function answer(a, v, seq, topic, id, version, cv, channel)
 end
 `
 
-// changeScript applies one change to one citizen, unless the citizen's
-// version shows it applied already. It returns the change's global writes
-// (see luaAnswer) or "". They are also kept in the outbox under the seq, so
-// that a skipped change returns them again: the follow-up pipeline that
-// makes them may have failed after the script ran.
-// KEYS: c, l, k, t, a, v, o. ARGV: seq, occurred_at, timeline member (""
-// for none), has case ("1"/""), case reference, case opened part, case
-// rest, has ledger, ledger hash, has answer, topic, answer id, answer
-// version, context version, channel, then link key and encoded link pairs.
-var changeScript = redis.NewScript(luaLib + luaAnswer + `
-local c, l, k, t, a, v, o = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
-local seq, at = ARGV[1], ARGV[2]
+// answerScript records the answers given by a citizen's changes and
+// writes the citizen's record, which commits the changes (see Apply). The
+// caller checked the changes are above the version; the script fails,
+// before writing, when the record says otherwise. For each change it
+// returns the change's global writes (see luaAnswer) or "". They are also
+// kept in the outbox under the seq: a change skipped later finds them
+// there, as the follow-up pipeline that makes them may have failed after
+// the script ran.
+// KEYS: c, a, v, o. ARGV: the first change's seq, the record's field
+// count p, p field and value pairs, then for each change with an answer:
+// seq, topic, answer id, answer version, context version, channel.
+var answerScript = redis.NewScript(luaNewer + luaAnswer + `
+local c, a, v, o = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local ver = redis.call('HGET', c, 'version')
-if ver and not newer(seq, ver) then
-  return redis.call('HGET', o, seq) or ''
+if ver and not newer(ARGV[1], ver) then
+  return redis.error_reply('ERR change ' .. ARGV[1] .. ' is not above version ' .. ver)
 end
-if ver then
-  redis.call('HSET', c, 'version', seq, 'updated_at', at)
-else
-  redis.call('HSET', c, 'created_seq', seq, 'created_at', at, 'version', seq, 'updated_at', at)
+local p = tonumber(ARGV[2])
+local fields, out = {}, {}
+for j = 3, 2 + 2 * p do fields[#fields + 1] = ARGV[j] end
+for i = 3 + 2 * p, #ARGV, 6 do
+  local seq = ARGV[i]
+  local w = answer(a, v, seq, ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5])
+  if w then redis.call('HSET', o, seq, w) end
+  out[#out + 1] = w or ''
 end
-if ARGV[3] ~= '' then redis.call('ZADD', t, seq, ARGV[3]) end
-if ARGV[4] == '1' then upsert_case(k, ARGV[5], seq, ARGV[6], ARGV[7]) end
-if ARGV[8] == '1' then redis.call('HSET', c, 'ledger_head', ARGV[9], 'ledger_seq', seq) end
-for i = 16, #ARGV, 2 do link(l, ARGV[i], ARGV[i + 1]) end
-if ARGV[10] == '1' then
-  local w = answer(a, v, seq, ARGV[11], ARGV[12], ARGV[13], ARGV[14], ARGV[15])
-  if w then
-    redis.call('HSET', o, seq, w)
-    return w
-  end
-end
-return ''
+redis.call('HSET', c, unpack(fields))
+return out
 `)
 
 // indexScript points an identifier at a citizen.
@@ -139,10 +138,12 @@ redis.call('SET', KEYS[1], ARGV[2] .. ':' .. ARGV[1])
 return 1
 `)
 
-// metaScript records the applied position if the epoch is the caller's.
-// KEYS: meta. ARGV: epoch, applied seq. It returns 0 on a wrong epoch.
-var metaScript = redis.NewScript(luaLib + `
-if redis.call('HGET', KEYS[1], 'epoch') ~= ARGV[1] then return 0 end
+// metaScript records the applied position if the epoch is the caller's
+// and the layout this package's. KEYS: meta. ARGV: epoch, applied seq,
+// layout. It returns 0 on a wrong epoch or layout.
+var metaScript = redis.NewScript(luaNewer + `
+local m = redis.call('HMGET', KEYS[1], 'epoch', 'layout')
+if m[1] ~= ARGV[1] or m[2] ~= ARGV[3] then return 0 end
 local cur = redis.call('HGET', KEYS[1], 'applied_seq')
 if not cur or newer(ARGV[2], cur) then
   redis.call('HSET', KEYS[1], 'applied_seq', ARGV[2])
