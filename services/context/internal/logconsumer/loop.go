@@ -14,6 +14,12 @@ import (
 
 // consume applies messages in batches until ctx ends, the store's epoch
 // changes, a rebuild is requested or (until > 0) the projections reach until.
+//
+// Batches go through a projection.Pipeline: the store writes batch N while
+// batch N+1 is decoded, resolved and built, and the client fetches the
+// next messages meanwhile. A message is acked once the store has it. When
+// the store fails, what was prepared after the failed run is dropped and
+// every message not acked yet is applied again, in order (see reapply).
 func (c *Consumer) consume(ctx context.Context, cons jetstream.Consumer, until uint64) error {
 	msgs := make(chan jetstream.Msg, 2*c.cfg.MaxBatch)
 	// Once this loop returns nobody reads msgs: stopped releases a handler
@@ -32,11 +38,17 @@ func (c *Consumer) consume(ctx context.Context, cons jetstream.Consumer, until u
 	defer cc.Stop()
 	tick := time.NewTicker(c.cfg.EpochCheck)
 	defer tick.Stop()
+	pl := c.proj.Pipeline(ctx)
+	// The run in the store finishes (or fails) before the loop returns:
+	// a rebuild must not reset the store under it.
+	defer func() { _ = pl.Close() }()
+	var unacked pending
 	for {
 		var batch []jetstream.Msg
 		select {
 		case m := <-msgs:
 			batch = c.drain(append(batch, m), msgs)
+		case <-pl.Progress():
 		case <-tick.C:
 			if err := c.checkEpoch(ctx); err != nil {
 				return err
@@ -53,11 +65,20 @@ func (c *Consumer) consume(ctx context.Context, cons jetstream.Consumer, until u
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		last, err := c.apply(ctx, batch)
-		if err != nil {
-			return err
+		// Without a batch, Progress fired: the last run handed on may have
+		// failed, with no Apply to report it.
+		err := pl.Err()
+		if len(batch) > 0 {
+			err = pl.Apply(ctx, unacked.add(batch, c.log))
 		}
-		if until > 0 && last >= until {
+		if err != nil {
+			if pl, err = c.reapply(ctx, pl, err, &unacked); err != nil {
+				return err
+			}
+		}
+		stored := pl.Stored()
+		unacked.ack(stored)
+		if until > 0 && stored >= until {
 			return nil
 		}
 	}
@@ -76,41 +97,44 @@ func (c *Consumer) drain(batch []jetstream.Msg, msgs <-chan jetstream.Msg) []jet
 	return batch
 }
 
-// apply applies a batch, retrying while the store fails, then acks it.
-func (c *Consumer) apply(ctx context.Context, batch []jetstream.Msg) (uint64, error) {
-	pm := make([]projection.Message, 0, len(batch))
-	var last uint64
-	for _, m := range batch {
-		md, err := m.Metadata()
-		if err != nil {
-			c.log.Warn("message without metadata skipped", "err", err)
-			continue
-		}
-		pm = append(pm, projection.Message{Seq: md.Sequence.Stream, Data: m.Data()})
-		last = max(last, md.Sequence.Stream)
+// reapply handles a failed pipeline. Once its writer stopped, the store
+// holds the runs before the failed one, and perhaps part of that one: every
+// message not acked is applied again, oldest first, until the store takes
+// them (the projector skips what the store has). Then they are acked, and
+// applying goes on with a new pipeline.
+func (c *Consumer) reapply(ctx context.Context, pl *projection.Pipeline, err error, unacked *pending) (*projection.Pipeline, error) {
+	if cerr := pl.Close(); cerr != nil {
+		err = cerr
 	}
 	backoff := 50 * time.Millisecond
 	for {
-		err := c.proj.Apply(ctx, pm)
-		if err == nil {
-			break
-		}
 		if errors.Is(err, contextstore.ErrEpochMismatch) || ctx.Err() != nil {
-			return 0, err
+			return pl, err
 		}
 		c.log.Error("apply failed; retrying", "err", err, "retry_in", backoff)
 		select {
 		case <-time.After(backoff):
 		case <-ctx.Done():
-			return 0, ctx.Err()
+			return pl, ctx.Err()
 		}
 		backoff = min(2*backoff, 5*time.Second)
+		if err = c.applyAll(ctx, unacked.messages()); err == nil {
+			unacked.ack(c.proj.Applied())
+			return c.proj.Pipeline(ctx), nil
+		}
 	}
-	for _, m := range batch {
-		// A lost ack only causes a redelivery, which the projector skips.
-		_ = m.Ack()
+}
+
+// applyAll applies msgs with the store taking at most MaxBatch at a time.
+func (c *Consumer) applyAll(ctx context.Context, msgs []projection.Message) error {
+	for len(msgs) > 0 {
+		n := min(len(msgs), c.cfg.MaxBatch)
+		if err := c.proj.Apply(ctx, msgs[:n]); err != nil {
+			return err
+		}
+		msgs = msgs[n:]
 	}
-	return last, nil
+	return nil
 }
 
 func (c *Consumer) checkEpoch(ctx context.Context) error {
