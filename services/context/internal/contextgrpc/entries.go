@@ -18,20 +18,12 @@ import (
 // This saves the decoding, the garbage and the encoding of ~20 interactions
 // per GetContext.
 var (
-	fieldRecent       = fieldNumber(&contextv1.CitizenContext{}, "recent", protoreflect.MessageKind)
-	fieldEntries      = fieldNumber(&contextv1.ListTimelineResponse{}, "entries", protoreflect.MessageKind)
-	fieldWatchEntry   = fieldNumber(&contextv1.WatchContextResponse{}, "entry", protoreflect.MessageKind)
-	fieldInteraction  = fieldNumber(&contextv1.TimelineEntry{}, "interaction", protoreflect.MessageKind)
-	fieldEntryVersion = fieldNumber(&contextv1.TimelineEntry{}, "version", protoreflect.Uint64Kind)
+	fieldRecent       = contextstore.FieldNumber(&contextv1.CitizenContext{}, "recent", protoreflect.MessageKind)
+	fieldEntries      = contextstore.FieldNumber(&contextv1.ListTimelineResponse{}, "entries", protoreflect.MessageKind)
+	fieldWatchEntry   = contextstore.FieldNumber(&contextv1.WatchContextResponse{}, "entry", protoreflect.MessageKind)
+	fieldInteraction  = contextstore.FieldNumber(&contextv1.TimelineEntry{}, "interaction", protoreflect.MessageKind)
+	fieldEntryVersion = contextstore.FieldNumber(&contextv1.TimelineEntry{}, "version", protoreflect.Uint64Kind)
 )
-
-func fieldNumber(m proto.Message, name protoreflect.Name, kind protoreflect.Kind) protowire.Number {
-	f := m.ProtoReflect().Descriptor().Fields().ByName(name)
-	if f == nil || f.Kind() != kind {
-		panic("contextgrpc: no " + kind.String() + " field " + string(name))
-	}
-	return f.Number()
-}
 
 // setEntries sets es as m's field number field, replacing m's unknown
 // fields; m must leave that field empty.

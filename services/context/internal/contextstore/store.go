@@ -12,6 +12,7 @@ import (
 
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	interactionv1 "unisson.dev/proto/unisson/interaction/v1"
 )
@@ -84,7 +85,19 @@ func (e Entry) Interaction() (*interactionv1.Interaction, error) {
 var deterministic = proto.MarshalOptions{Deterministic: true}
 
 // kindField is Interaction.kind's field number.
-const kindField = 4
+var kindField = FieldNumber(&interactionv1.Interaction{}, "kind", protoreflect.EnumKind)
+
+// FieldNumber is the number of m's field name, which must be of kind; it
+// panics otherwise, at start-up, since callers take it for package
+// variables. Code that reads or writes entries' wire form takes field
+// numbers from the descriptors rather than as literals.
+func FieldNumber(m proto.Message, name protoreflect.Name, kind protoreflect.Kind) protowire.Number {
+	f := m.ProtoReflect().Descriptor().Fields().ByName(name)
+	if f == nil || f.Kind() != kind {
+		panic(fmt.Sprintf("%s has no %s field %s", m.ProtoReflect().Descriptor().FullName(), kind, name))
+	}
+	return f.Number()
+}
 
 // Kind reads the interaction's kind without decoding the rest;
 // KIND_UNSPECIFIED when Data is not a valid encoding.

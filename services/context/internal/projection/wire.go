@@ -2,7 +2,6 @@ package projection
 
 import (
 	"google.golang.org/protobuf/encoding/protowire"
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	interactionv1 "unisson.dev/proto/unisson/interaction/v1"
@@ -17,17 +16,9 @@ import (
 // field, and the last scalar wins, so the entry decodes to the interaction
 // with its identifiers and the resolved citizen id.
 var (
-	fieldSubject   = fieldNumber(&interactionv1.Interaction{}, "subject", protoreflect.MessageKind)
-	fieldCitizenID = fieldNumber(&interactionv1.Subject{}, "citizen_id", protoreflect.StringKind)
+	fieldSubject   = contextstore.FieldNumber(&interactionv1.Interaction{}, "subject", protoreflect.MessageKind)
+	fieldCitizenID = contextstore.FieldNumber(&interactionv1.Subject{}, "citizen_id", protoreflect.StringKind)
 )
-
-func fieldNumber(m proto.Message, name protoreflect.Name, kind protoreflect.Kind) protowire.Number {
-	f := m.ProtoReflect().Descriptor().Fields().ByName(name)
-	if f == nil || f.Kind() != kind {
-		panic("projection: no " + kind.String() + " field " + string(name))
-	}
-	return f.Number()
-}
 
 // entryOf is the timeline entry of e once applied as c: the message's
 // bytes, with the resolved citizen id appended when the message did not
