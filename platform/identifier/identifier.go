@@ -42,6 +42,16 @@ func Normalize(t interactionv1.IdentifierType, value string) (string, error) {
 	if len(value) > MaxLength || !utf8.ValidString(value) {
 		return "", fmt.Errorf("%w: longer than %d bytes or not UTF-8", ErrInvalid, MaxLength)
 	}
+	norm, err := normalize(t, value)
+	if err == nil && len(norm) > MaxLength {
+		// Lower-casing can lengthen a value (some capitals have longer
+		// lower-case forms): the limit holds for the canonical form too.
+		return "", fmt.Errorf("%w: longer than %d bytes once normalised", ErrInvalid, MaxLength)
+	}
+	return norm, err
+}
+
+func normalize(t interactionv1.IdentifierType, value string) (string, error) {
 	switch t {
 	case interactionv1.IdentifierType_IDENTIFIER_TYPE_EMAIL:
 		return normalizeEmail(value)

@@ -2,6 +2,7 @@ package identifier_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"unisson.dev/platform/identifier"
@@ -28,6 +29,10 @@ func TestNormalize(t *testing.T) {
 		{"email with display name", email, "Jeanne <j@example.fr>", "", true},
 		{"email without domain dot", email, "j@localhost", "", true},
 		{"email garbage", email, "not-an-email", "", true},
+		// "Ⱥ" takes 2 bytes and its lower case 3: 251 bytes typed, 371 once
+		// lower-cased, past MaxLength.
+		{"email too long once lower-cased", email, strings.Repeat("Ⱥ", 120) + "@example.fr", "", true},
+		{"email at the limit once lower-cased", email, strings.Repeat("Ⱥ", 81) + "@example.fr", strings.Repeat("ⱥ", 81) + "@example.fr", false},
 		{"french mobile national", phone, "06 12 34 56 78", "+33612345678", false},
 		{"french mobile international", phone, "+33 6 12 34 56 78", "+33612345678", false},
 		{"belgian number", phone, "+32 470 12 34 56", "+32470123456", false},
