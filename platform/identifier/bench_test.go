@@ -1,10 +1,10 @@
 package identifier_test
 
 import (
-	"fmt"
 	"testing"
 
 	"unisson.dev/platform/identifier"
+	"unisson.dev/platform/identifier/identifiertest"
 )
 
 // sink keeps the compiler from discarding benchmarked results.
@@ -17,22 +17,10 @@ const coldPool = 1 << 17
 
 var cursor int
 
-// frenchMobiles returns n distinct valid French mobiles (06 then a digit
-// other than 3 and 9), as typed ("06 12 34 56 78") and in E.164.
-func frenchMobiles(n int) (typed, e164 []string) {
-	third := "01245678"
-	for i := range n {
-		rest := fmt.Sprintf("%c%07d", third[i%len(third)], (i/len(third)*7919)%10_000_000)
-		typed = append(typed, "06 "+rest[:2]+" "+rest[2:4]+" "+rest[4:6]+" "+rest[6:])
-		e164 = append(e164, "+336"+rest)
-	}
-	return typed, e164
-}
-
 // BenchmarkNormalizePhone normalises one number again and again (warm: a
 // citizen writing again) and a new number each time (cold).
 func BenchmarkNormalizePhone(b *testing.B) {
-	typed, e164 := frenchMobiles(coldPool)
+	typed, e164 := identifiertest.FrenchMobiles(coldPool)
 	for _, bm := range []struct {
 		name string
 		in   []string

@@ -1,9 +1,9 @@
 package interaction_test
 
 import (
-	"fmt"
 	"testing"
 
+	"unisson.dev/platform/identifier/identifiertest"
 	"unisson.dev/platform/interaction"
 	v1 "unisson.dev/proto/unisson/interaction/v1"
 )
@@ -15,24 +15,12 @@ const coldPool = 1 << 17
 
 var cursor int
 
-// frenchMobiles returns n distinct valid French mobiles (06 then a digit
-// other than 3 and 9), as typed ("06 12 34 56 78") and in E.164.
-func frenchMobiles(n int) (typed, e164 []string) {
-	third := "01245678"
-	for i := range n {
-		rest := fmt.Sprintf("%c%07d", third[i%len(third)], (i/len(third)*7919)%10_000_000)
-		typed = append(typed, "06 "+rest[:2]+" "+rest[2:4]+" "+rest[4:6]+" "+rest[6:])
-		e164 = append(e164, "+336"+rest)
-	}
-	return typed, e164
-}
-
 // BenchmarkNormalizeValidate checks a web message from a citizen who gave
 // an e-mail address and a phone number: as typed on the web ("06 12 34 56
 // 78"), or canonical as the projector reads it from the log; the same
 // number each time (warm) or a new one each time (cold).
 func BenchmarkNormalizeValidate(b *testing.B) {
-	typed, e164 := frenchMobiles(coldPool)
+	typed, e164 := identifiertest.FrenchMobiles(coldPool)
 	paths := []struct {
 		name string
 		run  func(*v1.Interaction) error
