@@ -27,10 +27,11 @@ func readRef(set *dataset.Set, r *rand.Rand) *contextv1.CitizenRef {
 	return emailRef(c)
 }
 
-// getContextOnce reads the first page of 20 of someone's context.
+// getContextOnce reads the first page of 20 of someone's context and
+// checks the response's structure (see shallowCodec).
 func getContextOnce(ctx context.Context, st *stack, set *dataset.Set, r *rand.Rand) error {
-	resp, err := st.client.GetContext(ctx, &contextv1.GetContextRequest{Citizen: readRef(set, r), TimelineLimit: 20})
-	if err == nil && len(resp.GetContext().GetRecent()) == 0 {
+	s, err := getContextSummary(ctx, st.conn, &contextv1.GetContextRequest{Citizen: readRef(set, r), TimelineLimit: 20})
+	if err == nil && s.recent == 0 {
 		return errors.New("empty context")
 	}
 	return err
