@@ -19,7 +19,8 @@ const (
 // regular expressions, and the same number comes back all the time: as
 // typed on the web, then checked again by interaction.Validate, then read
 // back from the log by the context service, and with every interaction of
-// the same citizen.
+// the same citizen. It holds only the numbers frenchPhone leaves to
+// libphonenumber.
 var phones = newPhoneCache()
 
 // phoneCache maps trimmed phone values to their E.164 form. It holds only
