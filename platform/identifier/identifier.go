@@ -115,9 +115,45 @@ func parsePhone(value string) (string, error) {
 		return "", fmt.Errorf("%w: not a phone number", ErrInvalid)
 	}
 	if !phonenumbers.IsValidNumber(num) {
+		if e164, ok := overseasPhone(value, num); ok {
+			return e164, nil
+		}
 		return "", fmt.Errorf("%w: not a valid phone number", ErrInvalid)
 	}
 	return phonenumbers.Format(num, phonenumbers.E164), nil
+}
+
+// overseasRegions are the overseas departments whose numbers people write
+// the French national way, 0 and nine digits ("0692 12 34 56" in La
+// Réunion), while libphonenumber gives them country codes of their own
+// (+262, +590, +596, +594) and rejects them as French numbers. Mayotte
+// shares +262 with La Réunion, Saint-Barthélemy and Saint-Martin +590 with
+// Guadeloupe, so their numbers come out the same. Saint-Pierre-et-Miquelon
+// is left out: its numbers have six digits, and reading a short mainland
+// number as one would accept a typing mistake.
+var overseasRegions = []string{"RE", "GP", "MQ", "GF"}
+
+// overseasPhone reads a number written the French national way that is
+// not valid in mainland France as a number of an overseas department. It
+// answers only when exactly one country code makes it valid.
+func overseasPhone(value string, mainland *phonenumbers.PhoneNumber) (string, bool) {
+	national := phonenumbers.GetNationalSignificantNumber(mainland)
+	if mainland.GetCountryCode() != 33 || mainland.GetItalianLeadingZero() || len(national) != 9 {
+		return "", false
+	}
+	found := ""
+	for _, region := range overseasRegions {
+		num, err := phonenumbers.Parse(value, region)
+		if err != nil || !phonenumbers.IsValidNumber(num) || num.GetCountryCode() == 33 {
+			continue
+		}
+		e164 := phonenumbers.Format(num, phonenumbers.E164)
+		if found != "" && found != e164 {
+			return "", false
+		}
+		found = e164
+	}
+	return found, found != ""
 }
 
 // normalizeToken accepts printable identifiers without spaces; case
