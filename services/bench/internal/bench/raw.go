@@ -163,7 +163,10 @@ func rawFetch(ctx context.Context, js jetstream.JetStream, stream string, durabl
 		if got.Add(1) == total {
 			close(done)
 		}
-	}, jetstream.PullMaxMessages(2*rawBatch))
+		// The context service's pull settings (logconsumer): a 5 s expiry
+		// and the shortest heartbeat, which bounds the pause of a pull
+		// request nats.go forgets to send (see docs/performance.md).
+	}, jetstream.PullMaxMessages(2*rawBatch), jetstream.PullExpiry(5*time.Second), jetstream.PullHeartbeat(500*time.Millisecond))
 	if err != nil {
 		return Result{Errors: 1}, 0
 	}

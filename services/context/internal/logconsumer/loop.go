@@ -12,6 +12,25 @@ import (
 	"unisson.dev/services/context/internal/projection"
 )
 
+// pullExpiry is how long one pull request waits on the server.
+const pullExpiry = 5 * time.Second
+
+// pullHeartbeat bounds how long Consume can sit waiting for messages that
+// the server was never asked for. nats.go (v1.55.0, jetstream/pull.go)
+// skips the re-pull that checkPending owes when the previous pull request
+// is still being published (fetchInProgress == 1), and nothing checks
+// again once it is: when the handler drains every outstanding message in
+// that window, the server has no request, sends nothing, and only the
+// missed-heartbeat timer (two heartbeats) pulls again. The default
+// heartbeat is half the expiry, so that was a pause of the whole expiry.
+// The handler must drain about PullMaxMessages messages within that
+// window, so it happens during catch-up, not at live rates: over the
+// in-process connection of the single binary, 3 of 160 reads of 100,000
+// messages stalled (see natsembed.Server.Connect). 500 ms is the client's
+// minimum: a pause costs at most 1 s, and the server sends a heartbeat
+// only while a request idles.
+const pullHeartbeat = 500 * time.Millisecond
+
 // consume applies messages in batches until ctx ends, the store's epoch
 // changes, a rebuild is requested or (until > 0) the projections reach until.
 //
@@ -31,7 +50,12 @@ func (c *Consumer) consume(ctx context.Context, cons jetstream.Consumer, until u
 		case msgs <- m:
 		case <-stopped:
 		}
-	}, jetstream.PullMaxMessages(2*c.cfg.MaxBatch), jetstream.PullExpiry(5*time.Second))
+	}, jetstream.PullMaxMessages(2*c.cfg.MaxBatch), jetstream.PullExpiry(pullExpiry), jetstream.PullHeartbeat(pullHeartbeat),
+		// nats.go handles these itself (a missed heartbeat pulls again);
+		// without a handler they would go unseen.
+		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+			c.log.Warn("pull consumer error", "durable", c.cfg.Durable, "err", err)
+		}))
 	if err != nil {
 		return fmt.Errorf("consume %s: %w", c.cfg.Durable, err)
 	}
