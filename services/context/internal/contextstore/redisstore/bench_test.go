@@ -1,6 +1,7 @@
 package redisstore_test
 
 import (
+	"context"
 	"fmt"
 	"runtime"
 	"strings"
@@ -157,27 +158,63 @@ func benchAnswer(seq uint64) contextstore.Change {
 // BenchmarkSnapshot reads a citizen with 200 interactions, 5 links and 3
 // cases, showing the 20 most recent: GetContext's first page.
 func BenchmarkSnapshot(b *testing.B) {
-	s, _ := benchStore(b)
-	var changes []contextstore.Change
-	for seq := uint64(1); seq <= 200; seq++ {
-		c := benchChange(seq * benchCitizens)
-		if seq <= 5 {
-			c.Links[0].Key = fmt.Sprintf("email:%d@example.fr", seq)
-		}
-		if seq <= 3 {
-			c.Case = &contextstore.Case{Reference: fmt.Sprintf("DOS-%d", seq), Topic: "housing.benefit",
-				Status: interactionv1.CaseStatus_CASE_STATUS_SUBMITTED}
-		}
-		changes = append(changes, c)
-	}
-	storetest.ApplyAll(b, s, contextstore.Batch{Epoch: benchEpoch, AppliedSeq: 200 * benchCitizens, Changes: changes})
+	s, _ := snapshotStore(b)
 	b.ReportAllocs()
 	for b.Loop() {
-		snap, err := s.Snapshot(b.Context(), "citizen-00000", 20)
-		if err != nil || len(snap.Recent) != 20 || len(snap.Links) != 6 || len(snap.Cases) != 3 {
-			b.Fatalf("Snapshot = %d recent, %d links, %d cases, %v", len(snap.Recent), len(snap.Links), len(snap.Cases), err)
+		if err := readSnapshot(b.Context(), s); err != nil {
+			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkSnapshotConcurrent is BenchmarkSnapshot from 16 goroutines at
+// once, as GetContext at concurrency 16: reads share pipelines. It reports
+// the CPU one read costs Redis and this process.
+func BenchmarkSnapshotConcurrent(b *testing.B) {
+	s, c := snapshotStore(b)
+	b.SetParallelism(16 / runtime.GOMAXPROCS(0))
+	b.ReportAllocs()
+	cpu, goCPU := redisCPU(b, c), processCPU(b)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := readSnapshot(b.Context(), s); err != nil {
+				b.Error(err) // not Fatal: this is not the benchmark's goroutine
+				return
+			}
+		}
+	})
+	b.StopTimer()
+	n := float64(b.N)
+	b.ReportMetric((redisCPU(b, c)-cpu)*1e6/n, "redis-µs/read")
+	b.ReportMetric(float64((processCPU(b)-goCPU).Microseconds())/n, "go-µs/read")
+}
+
+// snapshotStore holds the citizen the snapshot benchmarks read.
+func snapshotStore(b *testing.B) (*redisstore.Store, *redis.Client) {
+	s, c := benchStore(b)
+	var changes []contextstore.Change
+	for seq := uint64(1); seq <= 200; seq++ {
+		ch := benchChange(seq * benchCitizens)
+		if seq <= 5 {
+			ch.Links[0].Key = fmt.Sprintf("email:%d@example.fr", seq)
+		}
+		if seq <= 3 {
+			ch.Case = &contextstore.Case{Reference: fmt.Sprintf("DOS-%d", seq), Topic: "housing.benefit",
+				Status: interactionv1.CaseStatus_CASE_STATUS_SUBMITTED}
+		}
+		changes = append(changes, ch)
+	}
+	storetest.ApplyAll(b, s, contextstore.Batch{Epoch: benchEpoch, AppliedSeq: 200 * benchCitizens, Changes: changes})
+	return s, c
+}
+
+func readSnapshot(ctx context.Context, s *redisstore.Store) error {
+	snap, err := s.Snapshot(ctx, "citizen-00000", 20)
+	if err != nil || len(snap.Recent) != 20 || len(snap.Links) != 6 || len(snap.Cases) != 3 {
+		return fmt.Errorf("Snapshot = %d recent, %d links, %d cases, %v", len(snap.Recent), len(snap.Links), len(snap.Cases), err)
+	}
+	return nil
 }
 
 // BenchmarkAnswerHolders reads one page of 100 holders below the newest

@@ -8,30 +8,20 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/redis/go-redis/v9"
-
 	"unisson.dev/services/context/internal/contextstore"
 )
 
 // Snapshot reads a citizen's record, links, cases, recent interactions and
-// timeline length in one pipelined round trip; a second one when the
-// timeline ends with entries a cut-short Apply left uncommitted.
+// timeline length in one pipelined round trip, shared with the snapshots
+// read at the same time (see readGroups); a second one when the timeline
+// ends with entries a cut-short Apply left uncommitted.
 func (s *Store) Snapshot(ctx context.Context, citizenID string, recent int) (contextstore.Snapshot, error) {
 	keys := s.citizenKeys(citizenID).names("clkt")
-	cctx, cancel := s.call(ctx)
-	defer cancel()
-	pipe := s.client.Pipeline()
-	rec := pipe.HGetAll(cctx, keys[0])
-	links := pipe.HGetAll(cctx, keys[1])
-	cases := pipe.HGetAll(cctx, keys[2])
-	length := pipe.LLen(cctx, keys[3])
-	var recentCmd *redis.StringSliceCmd
-	if recent > 0 {
-		recentCmd = pipe.LRange(cctx, keys[3], -int64(recent), -1)
-	}
-	if _, err := pipe.Exec(cctx); err != nil {
+	r := &snapshotRead{keys: keys, recent: recent}
+	if err := s.read(ctx, r); err != nil {
 		return contextstore.Snapshot{}, fmt.Errorf("snapshot: %w", err)
 	}
+	rec, links, cases, length, recentCmd := r.rec, r.links, r.cases, r.length, r.recentCmd
 	if len(rec.Val()) == 0 {
 		return contextstore.Snapshot{}, fmt.Errorf("snapshot: %w", contextstore.ErrNotFound)
 	}

@@ -57,6 +57,8 @@ type Store struct {
 	// next main pipeline deletes them.
 	mu   sync.Mutex
 	done []outboxEntry
+
+	reads readGroups
 }
 
 var _ contextstore.Store = (*Store)(nil)
