@@ -44,10 +44,14 @@ func BenchmarkNormalizePhone(b *testing.B) {
 	}
 }
 
+// BenchmarkNormalizeEmail normalises an address written the usual way, in
+// lower case (as every event on the log carries it) and with capitals, and
+// one the fast path leaves to net/mail.
 func BenchmarkNormalizeEmail(b *testing.B) {
 	for _, bm := range []struct{ name, in string }{
 		{"canonical", "jeanne.martin@example.fr"},
 		{"mixed_case", "Jeanne.Martin@Example.fr"},
+		{"domain_literal", "jeanne.martin@[192.0.2.1]"},
 	} {
 		b.Run(bm.name, func(b *testing.B) {
 			b.ReportAllocs()

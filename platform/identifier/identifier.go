@@ -31,10 +31,11 @@ var ErrInvalid = errors.New("invalid identifier")
 // case, phone numbers in E.164, other identifiers trimmed. It fails with an
 // error wrapping ErrInvalid when the value cannot be that type.
 //
-// Normalize is safe for concurrent use. French numbers written the usual
-// ways are read without libphonenumber, and other phone numbers seen
-// lately, in any notation or in E.164, are answered from a bounded cache
-// without parsing them again; the result is the same.
+// Normalize is safe for concurrent use. E-mail addresses and French
+// numbers written the usual ways are read without net/mail and
+// libphonenumber, and other phone numbers seen lately, in any notation or
+// in E.164, are answered from a bounded cache without parsing them again;
+// the result is the same.
 func Normalize(t interactionv1.IdentifierType, value string) (string, error) {
 	value = strings.TrimSpace(value)
 	if value == "" {
@@ -68,7 +69,22 @@ func normalize(t interactionv1.IdentifierType, value string) (string, error) {
 	}
 }
 
+// normalizeEmail reads the addresses people usually write, ASCII
+// dot-atoms on either side of the '@' (see plainEmail), on a fast path, in
+// about a tenth of the time of net/mail's parse and without allocating
+// when the address is in lower case already, as every address on the log
+// is and Validate checks again. parseEmail, with net/mail, decides for
+// anything else; the result is the same.
 func normalizeEmail(value string) (string, error) {
+	if plainEmail(value) {
+		return strings.ToLower(value), nil
+	}
+	return parseEmail(value)
+}
+
+// parseEmail is the reference normalisation of e-mail addresses, with
+// net/mail: a bare address, lower-cased, at a dotted host name.
+func parseEmail(value string) (string, error) {
 	addr, err := mail.ParseAddress(value)
 	if err != nil || addr.Name != "" || addr.Address != value {
 		return "", fmt.Errorf("%w: not a bare e-mail address", ErrInvalid)

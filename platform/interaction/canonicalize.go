@@ -1,7 +1,6 @@
 package interaction
 
 import (
-	"fmt"
 	"strings"
 
 	"unisson.dev/platform/identifier"
@@ -40,7 +39,7 @@ func normalize(ix *interactionv1.Interaction) (changed bool, canonical uint64, e
 		norm, err := identifier.Normalize(id.GetType(), id.GetValue())
 		switch {
 		case err != nil:
-			c.fail(fmt.Sprintf("subject.identifiers[%d].value", i), "%s",
+			c.fail(identifierField(i, "value"), "%s",
 				strings.TrimPrefix(err.Error(), identifier.ErrInvalid.Error()+": "))
 		case norm == id.GetValue():
 			if i < 64 {

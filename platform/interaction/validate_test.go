@@ -2,6 +2,7 @@ package interaction_test
 
 import (
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -145,4 +146,28 @@ func FuzzDecodeValidate(f *testing.F) {
 			t.Fatalf("valid interaction does not round-trip: %v", err)
 		}
 	})
+}
+
+// Validate names each failing identifier field and gives its reason,
+// whatever the identifier's index.
+func TestValidateIdentifierErrors(t *testing.T) {
+	t.Parallel()
+	ix := valid()
+	ix.Subject.Identifiers = append(ix.Subject.Identifiers,
+		&v1.Identifier{Value: "x"},
+		&v1.Identifier{Type: v1.IdentifierType_IDENTIFIER_TYPE_EMAIL, Value: "Jeanne@example.fr", Assurance: 99},
+		&v1.Identifier{Type: v1.IdentifierType_IDENTIFIER_TYPE_PHONE, Value: "12", Assurance: v1.Assurance_ASSURANCE_CLAIMED},
+	)
+	want := interaction.ValidationError{
+		{Field: "subject.identifiers[1].type", Reason: "is required and must be a known value"},
+		{Field: "subject.identifiers[1].assurance", Reason: "is required and must be a known value"},
+		{Field: "subject.identifiers[1].value", Reason: "unknown type IDENTIFIER_TYPE_UNSPECIFIED"},
+		{Field: "subject.identifiers[2].assurance", Reason: "is required and must be a known value"},
+		{Field: "subject.identifiers[2].value", Reason: "is not normalised"},
+		{Field: "subject.identifiers[3].value", Reason: "not a valid phone number"},
+	}
+	err := interaction.Validate(ix)
+	if got, ok := err.(interaction.ValidationError); !ok || !reflect.DeepEqual(got, want) {
+		t.Fatalf("Validate = %v\nwant %v", err, want)
+	}
 }
