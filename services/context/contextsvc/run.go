@@ -102,10 +102,10 @@ func Rebuild(ctx context.Context, cfg Config, nc *nats.Conn, log *slog.Logger) e
 		return err
 	}
 	defer store.Close()
-	return rebuild(ctx, cc, js, stream, store, log)
+	return rebuild(ctx, cfg, cc, js, stream, store, log)
 }
 
-func rebuild(ctx context.Context, cc logconsumer.Config, js jetstream.JetStream, stream jetstream.Stream, store contextstore.Store, log *slog.Logger) error {
+func rebuild(ctx context.Context, cfg Config, cc logconsumer.Config, js jetstream.JetStream, stream jetstream.Stream, store contextstore.Store, log *slog.Logger) error {
 	ictx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	info, err := stream.Info(ictx)
 	cancel()
@@ -114,6 +114,7 @@ func rebuild(ctx context.Context, cc logconsumer.Config, js jetstream.JetStream,
 	}
 	w := projection.NewWatermark(0)
 	proj := projection.NewProjector(store, w, nil, nil, log)
+	cacheIndex(proj, cfg)
 	if err := proj.Reset(ctx, logconsumer.NewEpoch()); err != nil {
 		return err
 	}

@@ -229,6 +229,14 @@ type Batch struct {
 	// AppliedSeq is the log position the store has applied once the batch is
 	// in; it may be past the last change when messages were skipped.
 	AppliedSeq uint64
+	// Owners, when not nil, is the index as it stands before the batch:
+	// the owner of each key the changes link, the zero Owner for a key
+	// linked to nobody. The caller knows it from this store (Lookup) and
+	// from the batches it applied since, being the index's only writer, as
+	// the projector is. A store may then take the owners from it rather
+	// than read them again; up to the batch's first merge only, since a
+	// merge moves links. Keys it lacks are read.
+	Owners map[string]Owner
 }
 
 // Store keeps the projections. Implementations are safe for concurrent use

@@ -130,11 +130,16 @@ func countHeads(b contextstore.Batch) int {
 	return 0
 }
 
-// newProjector is a projector over s that reports to a new recorder.
-func newProjector(t *testing.T, s contextstore.Store) (*projection.Projector, *projection.Watermark, *recorder) {
+// newProjector is a projector over s that reports to a new recorder. It
+// remembers up to cache identifier keys (see Projector.CacheIndex); none
+// with 0.
+func newProjector(t *testing.T, s contextstore.Store, cache int) (*projection.Projector, *projection.Watermark, *recorder) {
 	t.Helper()
 	w, seen := projection.NewWatermark(0), &recorder{}
 	p := projection.NewProjector(s, w, seen, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if cache > 0 {
+		p.CacheIndex(cache)
+	}
 	if _, err := p.Start(t.Context(), "life-1"); err != nil {
 		t.Fatalf("Start: %v", err)
 	}
@@ -146,7 +151,7 @@ func newProjector(t *testing.T, s contextstore.Store) (*projection.Projector, *p
 func oneByOne(t *testing.T, msgs []projection.Message) (contextstore.Store, []projection.Applied) {
 	t.Helper()
 	s := memstore.New()
-	p, _, seen := newProjector(t, s)
+	p, _, seen := newProjector(t, s, 0)
 	for _, m := range msgs {
 		if err := p.Apply(t.Context(), []projection.Message{m}); err != nil {
 			t.Fatalf("Apply %d: %v", m.Seq, err)

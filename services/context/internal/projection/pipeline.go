@@ -118,6 +118,8 @@ func (pl *Pipeline) hand(ctx context.Context, r *run) error {
 
 func (pl *Pipeline) fail(err error) error {
 	pl.failed = err
+	// The runs prepared last may never reach the store.
+	pl.p.index.forget()
 	return err
 }
 
@@ -148,6 +150,9 @@ func (pl *Pipeline) Close() error {
 		close(pl.runs)
 	}
 	<-pl.done
+	if pl.err != nil {
+		pl.p.index.forget()
+	}
 	return pl.err
 }
 

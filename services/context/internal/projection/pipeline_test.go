@@ -28,11 +28,12 @@ func TestPipelineMatchesOneByOne(t *testing.T) {
 	msgs := benchLog(t, 1500, 150, 4)
 	ref, wantSeen := oneByOne(t, msgs)
 	want := checksum(t, ref)
-	for _, size := range []int{9, 50, 500} {
-		t.Run(fmt.Sprintf("batches of %d", size), func(t *testing.T) {
+	for _, tc := range []struct{ size, cache int }{{9, 0}, {50, 0}, {500, 0}, {9, 16}, {50, 1 << 16}, {500, 64}} {
+		t.Run(fmt.Sprintf("batches of %d, index cache %d", tc.size, tc.cache), func(t *testing.T) {
 			t.Parallel()
+			size := tc.size
 			s := newGateStore(uint64(len(msgs)))
-			p, w, seen := newProjector(t, s)
+			p, w, seen := newProjector(t, s, tc.cache)
 			pl := p.Pipeline(t.Context())
 			for _, b := range batches(msgs, size) {
 				if err := pl.Apply(t.Context(), b); err != nil {
@@ -66,7 +67,7 @@ func TestPipelineStoreFailure(t *testing.T) {
 	ref, wantSeen := oneByOne(t, msgs)
 	want := checksum(t, ref)
 	clean := newGateStore(uint64(len(msgs)))
-	applyWithRetries(t, clean, msgs)
+	applyWithRetries(t, clean, msgs, 0)
 	calls := clean.calls // store calls without failures
 	tests := []struct {
 		name   string
@@ -78,20 +79,22 @@ func TestPipelineStoreFailure(t *testing.T) {
 		{"the retry too", []int{calls / 3, calls/3 + 1}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			s := newGateStore(uint64(len(msgs)), tt.failOn...)
-			seen := applyWithRetries(t, s, msgs)
-			if got := checksum(t, s); got != want {
-				t.Errorf("checksum %s, want %s", got, want)
-			}
-			// Entries are compared in the store: an answer the failed call
-			// stored is skipped on retry, and watchers get it without the
-			// ledger hashes the store has.
-			if diff := cmp.Diff(told(wantSeen), told(seen.all())); diff != "" {
-				t.Errorf("notifications (-one by one +after failures):\n%s", diff)
-			}
-		})
+		for _, cache := range []int{0, 1 << 16} {
+			t.Run(fmt.Sprintf("%s, index cache %d", tt.name, cache), func(t *testing.T) {
+				t.Parallel()
+				s := newGateStore(uint64(len(msgs)), tt.failOn...)
+				seen := applyWithRetries(t, s, msgs, cache)
+				if got := checksum(t, s); got != want {
+					t.Errorf("checksum %s, want %s", got, want)
+				}
+				// Entries are compared in the store: an answer the failed call
+				// stored is skipped on retry, and watchers get it without the
+				// ledger hashes the store has.
+				if diff := cmp.Diff(told(wantSeen), told(seen.all())); diff != "" {
+					t.Errorf("notifications (-one by one +after failures):\n%s", diff)
+				}
+			})
+		}
 	}
 }
 
@@ -99,9 +102,9 @@ func TestPipelineStoreFailure(t *testing.T) {
 // log consumer does: on a failure it checks what the store holds, then
 // applies every message not acknowledged yet again until the store takes
 // them, and goes on with a new pipeline.
-func applyWithRetries(t *testing.T, s *gateStore, msgs []projection.Message) *recorder {
+func applyWithRetries(t *testing.T, s *gateStore, msgs []projection.Message, cache int) *recorder {
 	t.Helper()
-	p, w, seen := newProjector(t, s)
+	p, w, seen := newProjector(t, s, cache)
 	var unacked []projection.Message
 	pl := p.Pipeline(t.Context())
 	failed := func(err error) {
@@ -197,7 +200,7 @@ func TestPipelineOverlay(t *testing.T) {
 			msgs := messages(t, tt.ixs)
 			ref, wantSeen := oneByOne(t, msgs)
 			s := newGateStore(uint64(len(msgs)))
-			p, _, seen := newProjector(t, s)
+			p, _, seen := newProjector(t, s, 1<<16)
 			pl := p.Pipeline(t.Context())
 			for _, m := range msgs {
 				if err := pl.Apply(t.Context(), []projection.Message{m}); err != nil {

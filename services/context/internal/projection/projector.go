@@ -41,6 +41,8 @@ type Projector struct {
 	log       *slog.Logger
 	metrics   *Metrics
 	epoch     string
+	// index, when not nil, remembers the identifier index between runs.
+	index *indexCache
 }
 
 // NewProjector returns a projector over store; metrics may be nil.
@@ -48,10 +50,20 @@ func NewProjector(store contextstore.Store, w *Watermark, n Notifier, m *Metrics
 	return &Projector{store: store, watermark: w, notifier: n, metrics: m, log: log}
 }
 
+// CacheIndex makes the projector remember the owners of up to size
+// identifier keys between runs, so that a run's lookup asks the store
+// only for the keys it has not seen lately. It pays when the lookup is a
+// round trip (Redis), not with the memory store. Call it before Start.
+func (p *Projector) CacheIndex(size int) {
+	p.index = newIndexCache(size)
+}
+
 // Start reads the store's epoch and applied position. An empty epoch means
 // the store lost its data: Start resets it, so the caller replays the log
 // from the beginning. It returns the position to resume after.
 func (p *Projector) Start(ctx context.Context, newEpoch string) (uint64, error) {
+	// Another applier may have written the index since this one last did.
+	p.index.forget()
 	epoch, err := p.store.Epoch(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("read store epoch: %w", err)
@@ -71,6 +83,7 @@ func (p *Projector) Start(ctx context.Context, newEpoch string) (uint64, error) 
 
 // Reset drops every projection and starts a new epoch.
 func (p *Projector) Reset(ctx context.Context, newEpoch string) error {
+	p.index.forget()
 	if err := p.store.Reset(ctx, newEpoch); err != nil {
 		return fmt.Errorf("reset store: %w", err)
 	}

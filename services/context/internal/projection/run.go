@@ -94,12 +94,15 @@ func (p *Projector) prepare(ctx context.Context, events []event, last uint64, pe
 			keys = append(keys, l.Key)
 		}
 	}
-	owners, err := p.store.Lookup(ctx, keys)
+	owners := make(map[string]contextstore.Owner, len(keys))
+	// With every key known the lookup is empty, which stores answer
+	// without a round trip.
+	found, err := p.store.Lookup(ctx, p.index.known(keys, owners))
 	if err != nil {
 		return nil, 0, fmt.Errorf("look up identifiers: %w", err)
 	}
-	if owners == nil {
-		owners = make(map[string]contextstore.Owner)
+	for k, o := range found {
+		owners[k] = o
 	}
 	if pending != nil {
 		for _, k := range keys {
@@ -107,6 +110,12 @@ func (p *Projector) prepare(ctx context.Context, events []event, last uint64, pe
 				owners[k] = o
 			}
 		}
+	}
+	// The index as the store will have it when it takes the run: the store
+	// need not read it again (see contextstore.Batch.Owners).
+	before := make(map[string]contextstore.Owner, len(keys))
+	for _, k := range keys {
+		before[k] = owners[k]
 	}
 	r := &run{owners: make(map[string]contextstore.Owner), stored: make(chan struct{})}
 	changes := make([]contextstore.Change, 0, len(events))
@@ -121,6 +130,13 @@ func (p *Projector) prepare(ctx context.Context, events []event, last uint64, pe
 			owners[l.Key], r.owners[l.Key] = o, o
 		}
 		r.merge = len(c.MergeFrom) > 0
+	}
+	p.index.remember(keys, owners)
+	if r.merge {
+		// The store moves the merged citizens' links: the next run looks
+		// them up once the store has this one.
+		last := changes[len(changes)-1]
+		p.index.merged(last.CitizenID, last.MergeFrom)
 	}
 	if r.heads, err = p.chainLedger(ctx, changes, pending); err != nil {
 		return nil, 0, err
@@ -142,7 +158,7 @@ func (p *Projector) prepare(ctx context.Context, events []event, last uint64, pe
 	if n < len(events) {
 		upTo = events[n-1].seq
 	}
-	r.batch = contextstore.Batch{Epoch: p.epoch, Changes: changes, AppliedSeq: upTo}
+	r.batch = contextstore.Batch{Epoch: p.epoch, Changes: changes, AppliedSeq: upTo, Owners: before}
 	return r, n, nil
 }
 

@@ -18,7 +18,8 @@ var errNoScript = errors.New("script not cached")
 
 // Apply applies the batch in two pipelined round trips. The first reads
 // the store's epoch and what the changes depend on: each citizen's version,
-// the links and cases they touch, the identifier index. Changes at or
+// the links and cases they touch, the identifier index (but for the owners
+// the batch gives, see contextstore.Batch.Owners). Changes at or
 // below their citizen's version are skipped; the rules of the links,
 // cases and index are applied here. The second writes, for each citizen,
 // its new timeline entries, links and cases, then its record, which
@@ -53,36 +54,38 @@ func (s *Store) Apply(ctx context.Context, b contextstore.Batch) error {
 // applyBatch sends the changes up to each merge, runs the merge, and ends
 // with the epoch check.
 func (s *Store) applyBatch(ctx context.Context, b contextstore.Batch) error {
-	start := 0
+	start, known := 0, b.Owners
 	for i, c := range b.Changes {
 		if len(c.MergeFrom) == 0 {
 			continue
 		}
-		if err := s.send(ctx, b.Epoch, b.Changes[start:i+1], nil); err != nil {
+		if err := s.send(ctx, b.Epoch, b.Changes[start:i+1], known, nil); err != nil {
 			return err
 		}
 		if err := s.merge(ctx, c.CitizenID, c.MergeFrom, c.Seq); err != nil {
 			return err
 		}
-		start = i + 1
+		// The merge moved links the caller's owners do not show.
+		start, known = i+1, nil
 	}
-	return s.send(ctx, b.Epoch, b.Changes[start:], &b)
+	return s.send(ctx, b.Epoch, b.Changes[start:], known, &b)
 }
 
 // send applies changes, then checks b's epoch and records its AppliedSeq
-// when b is not nil. Changes with answers return global writes, made by a
+// when b is not nil. known holds the index owners the caller gave, if any
+// (see contextstore.Batch.Owners). Changes with answers return global writes, made by a
 // follow-up round trip; the epoch check then goes last, in the follow-up,
 // so that a failure there leaves AppliedSeq behind and the batch is sent
 // again: its changes are skipped, and the outbox gives their writes again.
-func (s *Store) send(ctx context.Context, epoch string, changes []contextstore.Change, b *contextstore.Batch) error {
+func (s *Store) send(ctx context.Context, epoch string, changes []contextstore.Change, known map[string]contextstore.Owner, b *contextstore.Batch) error {
 	if b == nil || !hasAnswers(changes) {
-		writes, err := s.sendChanges(ctx, epoch, changes, b)
+		writes, err := s.sendChanges(ctx, epoch, changes, known, b)
 		if err != nil || len(writes) == 0 {
 			return err
 		}
 		return s.sendWrites(ctx, writes, nil)
 	}
-	writes, err := s.sendChanges(ctx, epoch, changes, nil)
+	writes, err := s.sendChanges(ctx, epoch, changes, known, nil)
 	if err != nil {
 		return err
 	}
@@ -103,9 +106,9 @@ func hasAnswers(changes []contextstore.Change) bool {
 // citizens' ids, each citizen's writes (see queueWrites), the identifier
 // index and, when b is set, the epoch check. It returns the global
 // writes of the changes' answers, in each citizen's change order.
-func (s *Store) sendChanges(ctx context.Context, epoch string, changes []contextstore.Change, b *contextstore.Batch) ([]globalWrites, error) {
+func (s *Store) sendChanges(ctx context.Context, epoch string, changes []contextstore.Change, known map[string]contextstore.Owner, b *contextstore.Batch) ([]globalWrites, error) {
 	groups := s.byCitizen(changes)
-	owners, err := s.readState(ctx, epoch, groups)
+	owners, err := s.readState(ctx, epoch, groups, known)
 	if err != nil {
 		return nil, err
 	}
@@ -252,6 +255,10 @@ func (s *Store) loadScripts(ctx context.Context) error {
 // exec runs the pipeline and reports a lost script cache as errNoScript.
 func exec(ctx context.Context, pipe redis.Pipeliner) error {
 	cmds, err := pipe.Exec(ctx)
+	if err == nil {
+		// Exec reports the first command that failed: none did.
+		return nil
+	}
 	for _, cmd := range cmds {
 		if redis.HasErrorPrefix(cmd.Err(), "NOSCRIPT") {
 			return errNoScript

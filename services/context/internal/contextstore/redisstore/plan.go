@@ -61,20 +61,27 @@ func (s *Store) byCitizen(changes []contextstore.Change) []*group {
 // needs: the store's epoch and layout, each citizen's version and
 // committed timeline length, the stored links and cases its changes
 // touch, the outbox entries of its changes with answers, and the owners
-// of the keys the changes link. It plans each group and returns the
-// owners; ErrEpochMismatch when the epoch is not epoch or the layout not
-// this package's, before anything is written.
-func (s *Store) readState(ctx context.Context, epoch string, groups []*group) (map[string]contextstore.Owner, error) {
+// of the keys the changes link, but for those known gives. It plans each
+// group and returns the owners; ErrEpochMismatch when the epoch is not
+// epoch or the layout not this package's, before anything is written.
+func (s *Store) readState(ctx context.Context, epoch string, groups []*group, known map[string]contextstore.Owner) (map[string]contextstore.Owner, error) {
 	ctx, cancel := s.call(ctx)
 	defer cancel()
 	pipe := s.client.Pipeline()
 	meta := pipe.HMGet(ctx, s.metaKey(), "epoch", "layout")
 	rs := make([]reads, len(groups))
 	index := make(map[string]*redis.StringCmd)
+	owners := make(map[string]contextstore.Owner)
 	for i, g := range groups {
 		rs[i] = g.queueReads(ctx, pipe)
 		for _, c := range g.changes {
 			for _, l := range c.Links {
+				if o, ok := known[l.Key]; ok {
+					if o.CitizenID != "" {
+						owners[l.Key] = o
+					}
+					continue
+				}
 				if index[l.Key] == nil {
 					index[l.Key] = pipe.Get(ctx, s.indexKey(l.Key))
 				}
@@ -94,7 +101,6 @@ func (s *Store) readState(ctx context.Context, epoch string, groups []*group) (m
 			return nil, fmt.Errorf("citizen %s: %w", g.id, err)
 		}
 	}
-	owners := make(map[string]contextstore.Owner, len(index))
 	for key, cmd := range index {
 		v, err := cmd.Result()
 		if errors.Is(err, redis.Nil) {

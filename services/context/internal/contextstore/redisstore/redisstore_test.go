@@ -18,15 +18,36 @@ import (
 
 const timeout = 5 * time.Second
 
-// opener returns stores on r, each under a prefix of its own.
+// opener returns stores on r, each under a prefix of its own, with the
+// client the service builds (see redisstore.ParseURL).
 func opener(r *testenv.Redis) func(t *testing.T) contextstore.Store {
 	return func(t *testing.T) contextstore.Store {
-		return redisstore.New(r.Client(t), r.Prefix+testenv.RandomID()+":", timeout)
+		return redisstore.New(serviceClient(t, r), r.Prefix+testenv.RandomID()+":", timeout)
 	}
+}
+
+// serviceClient is a client built as the context service builds it.
+func serviceClient(t *testing.T, r *testenv.Redis) *redis.Client {
+	opts, err := redisstore.ParseURL(r.URL)
+	if err != nil {
+		t.Fatalf("ParseURL: %v", err)
+	}
+	c := redis.NewClient(opts)
+	t.Cleanup(func() { _ = c.Close() })
+	return c
 }
 
 func TestStore(t *testing.T) {
 	storetest.Run(t, opener(testenv.StartRedis(t)))
+}
+
+// TestStoreRESP3: the store reads the same with a client speaking RESP3,
+// go-redis's default, as with the RESP2 client the service builds.
+func TestStoreRESP3(t *testing.T) {
+	r := testenv.StartRedis(t)
+	storetest.Run(t, func(t *testing.T) contextstore.Store {
+		return redisstore.New(r.Client(t), r.Prefix+testenv.RandomID()+":", timeout)
+	})
 }
 
 func TestWireForm(t *testing.T) {

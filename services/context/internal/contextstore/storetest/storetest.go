@@ -44,6 +44,7 @@ func Run(t *testing.T, open func(t *testing.T) contextstore.Store) {
 		{"Divergence", testDivergence},
 		{"AnswerHolders", testAnswerHolders},
 		{"HistoryAnswers", testHistoryAnswers},
+		{"KnownOwners", testKnownOwners},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
