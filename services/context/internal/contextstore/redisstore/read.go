@@ -11,17 +11,19 @@ import (
 	"unisson.dev/services/context/internal/contextstore"
 )
 
-// Snapshot reads a citizen's record, links, cases, recent interactions and
-// timeline length in one pipelined round trip, shared with the snapshots
-// read at the same time (see readGroups); a second one when the timeline
-// ends with entries a cut-short Apply left uncommitted.
+// Snapshot reads a citizen's record, links, cases and recent interactions
+// in one pipelined round trip, shared with the snapshots read at the same
+// time (see readGroups); a second one when the timeline ends with entries
+// a cut-short Apply left uncommitted. Those are the entries above the
+// record's version: a change is applied only above it, and its record,
+// written after its entries, moves the version.
 func (s *Store) Snapshot(ctx context.Context, citizenID string, recent int) (contextstore.Snapshot, error) {
 	keys := s.citizenKeys(citizenID).names("clkt")
 	r := &snapshotRead{keys: keys, recent: recent}
 	if err := s.read(ctx, r); err != nil {
 		return contextstore.Snapshot{}, fmt.Errorf("snapshot: %w", err)
 	}
-	rec, links, cases, length, recentCmd := r.rec, r.links, r.cases, r.length, r.recentCmd
+	rec, links, cases, recentCmd := r.rec, r.links, r.cases, r.recentCmd
 	if len(rec.Val()) == 0 {
 		return contextstore.Snapshot{}, fmt.Errorf("snapshot: %w", contextstore.ErrNotFound)
 	}
@@ -31,7 +33,7 @@ func (s *Store) Snapshot(ctx context.Context, citizenID string, recent int) (con
 	}
 	if recentCmd != nil {
 		elements := recentCmd.Val()
-		if length.Val() > snap.InteractionCount {
+		if uncommitted(elements, snap.Citizen.Version) {
 			if elements, err = s.committed(ctx, keys[3], snap.InteractionCount, recent); err != nil {
 				return contextstore.Snapshot{}, fmt.Errorf("snapshot %s: %w", citizenID, err)
 			}
@@ -42,6 +44,17 @@ func (s *Store) Snapshot(ctx context.Context, citizenID string, recent int) (con
 		slices.Reverse(snap.Recent)
 	}
 	return snap, nil
+}
+
+// uncommitted reports whether the newest of elements, the end of a
+// timeline, lies above version: a cut-short Apply appended it.
+func uncommitted(elements []string, version uint64) bool {
+	if len(elements) == 0 {
+		return false
+	}
+	e, err := decodeEntry(elements[len(elements)-1])
+	// A corrupt entry is read again, and reported, among the committed.
+	return err != nil || e.Seq > version
 }
 
 // committed reads the newest recent entries among the first n.

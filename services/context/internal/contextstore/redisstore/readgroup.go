@@ -26,7 +26,6 @@ type snapshotRead struct {
 	recent int
 
 	rec, links, cases *redis.MapStringStringCmd
-	length            *redis.IntCmd
 	recentCmd         *redis.StringSliceCmd
 	err               error
 	done              chan struct{}
@@ -116,7 +115,6 @@ func (s *Store) sendGroup(group []*snapshotRead) {
 		r.rec = pipe.HGetAll(ctx, r.keys[0])
 		r.links = pipe.HGetAll(ctx, r.keys[1])
 		r.cases = pipe.HGetAll(ctx, r.keys[2])
-		r.length = pipe.LLen(ctx, r.keys[3])
 		if r.recent > 0 {
 			r.recentCmd = pipe.LRange(ctx, r.keys[3], -int64(r.recent), -1)
 		}
