@@ -43,6 +43,9 @@ type holder struct {
 func (s *Store) answer(cz *citizen, seq uint64, a contextstore.AnswerRecord) {
 	ref := answerRef{id: a.AnswerID, version: a.Version, channel: a.Channel, seq: seq}
 	prev, had := cz.answers[a.Topic]
+	if cz.answers == nil {
+		cz.answers = make(map[string]answerRef)
+	}
 	cz.answers[a.Topic] = ref
 	if !had || !prev.same(ref) {
 		if had && !cz.holds(prev) {
@@ -53,6 +56,9 @@ func (s *Store) answer(cz *citizen, seq uint64, a contextstore.AnswerRecord) {
 	k := firstKey{topic: a.Topic, version: a.ContextVersion}
 	first, ok := cz.firsts[k]
 	if !ok {
+		if cz.firsts == nil {
+			cz.firsts = make(map[firstKey]answerRef)
+		}
 		cz.firsts[k] = ref
 		return
 	}

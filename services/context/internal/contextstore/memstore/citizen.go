@@ -9,7 +9,9 @@ import (
 	"unisson.dev/services/context/internal/contextstore"
 )
 
-// citizen holds one citizen's projections; timeline is sorted by Seq.
+// citizen holds one citizen's projections; timeline is sorted by Seq. Its
+// maps but links are made when first written: most citizens have no case
+// or answer.
 type citizen struct {
 	rec      contextstore.Citizen
 	links    map[string]contextstore.Link
@@ -75,10 +77,7 @@ func (s *Store) citizen(c contextstore.Change) *citizen {
 		rec: contextstore.Citizen{
 			ID: c.CitizenID, CreatedSeq: c.Seq, Version: c.Seq, CreatedAt: at, UpdatedAt: at,
 		},
-		links:   make(map[string]contextstore.Link),
-		cases:   make(map[string]contextstore.Case),
-		answers: make(map[string]answerRef),
-		firsts:  make(map[firstKey]answerRef),
+		links: make(map[string]contextstore.Link),
 	}
 	s.citizens[c.CitizenID] = cz
 	return cz
@@ -140,6 +139,9 @@ func (c *citizen) upsertCase(k contextstore.Case) {
 			return
 		}
 		k.OpenedAt = cur.OpenedAt
+	}
+	if c.cases == nil {
+		c.cases = make(map[string]contextstore.Case)
 	}
 	c.cases[k.Reference] = k
 }
