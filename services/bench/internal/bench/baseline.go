@@ -75,6 +75,10 @@ func (b *runner) rawBaselines(ctx context.Context, c *logConn) (rawLog, error) {
 				return rawPublishBatch(ctx, js, subject, b.payloads, size, b.cfg.Duration, committers, next)
 			})
 			b.rep.baseline(fmt.Sprintf("raw_js_batch_web_%s", srv.name), fmt.Sprintf("JetStream atomic batches of %d (%d in flight), %s", size, committers, srv.label), c.transport, "msg/s", r.Rate, &r)
+			if srv.out.batch.Rate > 0 {
+				b.rep.bound("bound_web_write", fmt.Sprintf("bound: web write ratio reachable at c=%d (batches of %d ÷ batches of %d)", b.cfg.WebConcurrency, size, rawBatch),
+					c.transport, r.Rate/srv.out.batch.Rate)
+			}
 		}
 		srv.out.fetch = b.fetchBaseline(ctx, js, c.raw.Name, tag("fetch"))
 		for _, x := range []struct {
@@ -119,6 +123,14 @@ func (b *runner) sizedBaseline(ctx context.Context, st *stack) error {
 		r := b.timed(fmt.Sprintf("raw-grpc-sized-c%d", conc), func() Result { return closedLoop(ctx, conc, b.cfg.Duration, g.sized) })
 		b.rep.baseline(fmt.Sprintf("raw_grpc_sized_c%d", conc),
 			fmt.Sprintf("bare gRPC unary, %d B response (GetContext's mean), c=%d", size, conc), "tcp", "req/s", r.Rate, &r)
+		// What the GetContext targets can reach at best: a handler that
+		// only returns a response of that size.
+		if check := b.grpc[conc]; check.Rate > 0 && check.P99 > 0 {
+			b.rep.bound(fmt.Sprintf("bound_getcontext_qps_c%d", conc),
+				fmt.Sprintf("bound: GetContext qps ratio reachable, c=%d (same-size bare call ÷ Check)", conc), "tcp", r.Rate/check.Rate)
+			b.rep.bound(fmt.Sprintf("bound_getcontext_p99_c%d", conc),
+				fmt.Sprintf("bound: GetContext p99 ratio reachable, c=%d (same-size bare call ÷ Check)", conc), "tcp", r.P99/check.P99)
+		}
 	}
 	return nil
 }

@@ -41,6 +41,8 @@ const (
 	Missed   = "missed"
 	Reported = "reported"
 	Baseline = "baseline"
+	// Bound is a ratio the building blocks allow at best.
+	Bound = "bound"
 )
 
 // target is a figure's goal: a bound on the ratio or on the value.
@@ -114,6 +116,15 @@ type Report struct {
 func (r *Report) baseline(key, name, mode, unit string, v float64, m *Result) {
 	r.Figures = append(r.Figures, Figure{Key: key, Name: name, Mode: mode, Unit: unit, Value: v,
 		Verdict: Baseline, Load1: loadAvg()[0], Measure: m})
+}
+
+// bound records the best ratio a target allows on this machine, from the
+// same run's building blocks (docs/performance.md, "What two cores
+// allow"): a ratio to the target's denominator that no implementation
+// could pass.
+func (r *Report) bound(key, name, mode string, v float64) {
+	r.Figures = append(r.Figures, Figure{Key: key, Name: name, Mode: mode, Unit: "x", Value: v,
+		Verdict: Bound, Load1: loadAvg()[0]})
 }
 
 func (r *Report) figure(key, name, mode, unit string, v float64, raw string, rawV float64, t target, m *Result) {
