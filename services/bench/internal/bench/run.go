@@ -85,8 +85,9 @@ func (b *runner) makeData() error {
 }
 
 // timed runs one measured phase: it notes the CPU time this process and
-// redis-server spent, the load average, and writes a CPU profile when
-// asked to.
+// redis-server spent, the load average, and writes a CPU profile and a
+// heap profile (live objects at the phase's last collection) when asked
+// to.
 func (b *runner) timed(name string, f func() Result) Result {
 	var prof *os.File
 	if b.cfg.ProfileDir != "" {
@@ -105,6 +106,7 @@ func (b *runner) timed(name string, f func() Result) Result {
 	if prof != nil {
 		pprof.StopCPUProfile()
 		_ = prof.Close()
+		b.writeHeapProfile(name)
 	}
 	r.CPUSelf, r.CPURedis, r.Load1 = self1-self0, redis1-redis0, loadAvg()[0]
 	b.log.Info("phase", "name", name, "ops", r.Ops, "errors", r.Errors, "rate", round(r.Rate), "p50_ms", round(r.P50),
@@ -116,3 +118,17 @@ func (b *runner) timed(name string, f func() Result) Result {
 }
 
 func round(v float64) float64 { return float64(int64(v*100+0.5)) / 100 }
+
+// writeHeapProfile writes the heap profile of the phase that just ended
+// next to its CPU profile: what the collector had to mark during it.
+func (b *runner) writeHeapProfile(name string) {
+	f, err := os.Create(filepath.Join(b.cfg.ProfileDir, name+".heap.pprof"))
+	if err != nil {
+		b.log.Warn("heap profile", "err", err)
+		return
+	}
+	defer f.Close()
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		b.log.Warn("heap profile", "err", err)
+	}
+}
