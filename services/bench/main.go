@@ -15,6 +15,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"os/signal"
 	"syscall"
 
@@ -30,7 +31,16 @@ func main() {
 	}
 }
 
+// serveNATSFlag makes the command the NATS server process of a run (see
+// bench.ServeNATS); it is the bench's own, not for users.
+const serveNATSFlag = "--serve-nats"
+
 func run(args []string) error {
+	if len(args) == 2 && args[0] == serveNATSFlag {
+		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+		defer stop()
+		return bench.ServeNATS(ctx, args[1], os.Stdin, os.Stdout)
+	}
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	var cfg bench.Config
 	var flags bench.Flags
@@ -43,6 +53,9 @@ func run(args []string) error {
 		return err
 	}
 	flags.Finish(fs, &cfg)
+	if exe, err := os.Executable(); err == nil {
+		cfg.NATSCommand = func(dir string) *exec.Cmd { return exec.Command(exe, serveNATSFlag, dir) }
+	}
 	log, err := logging.New(os.Stderr, "text", *logLevel, "bench")
 	if err != nil {
 		return err

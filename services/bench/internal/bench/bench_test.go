@@ -1,6 +1,7 @@
 package bench_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -12,6 +13,21 @@ import (
 
 	"unisson.dev/services/bench/internal/bench"
 )
+
+// serveNATSEnv makes the test binary a NATS server process (ServeNATS)
+// storing in its value.
+const serveNATSEnv = "UNISSON_BENCH_SERVE_NATS"
+
+func TestMain(m *testing.M) {
+	if dir := os.Getenv(serveNATSEnv); dir != "" {
+		if err := bench.ServeNATS(context.Background(), dir, os.Stdin, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
 
 // TestQuickRun runs the smoke mode of the bench command in-process, so the
 // benchmark cannot rot, and checks that the JSON report holds every figure
@@ -27,6 +43,13 @@ func TestQuickRun(t *testing.T) {
 	cfg.JSONPath = filepath.Join(t.TempDir(), "bench.json")
 	cfg.DataDir = t.TempDir()
 	cfg.NATSURL, cfg.RedisURL = os.Getenv("NATS_URL"), os.Getenv("REDIS_URL")
+	// The redis mode's NATS server runs in a process of its own, as with
+	// the command: this test binary, made one by TestMain.
+	cfg.NATSCommand = func(dir string) *exec.Cmd {
+		cmd := exec.Command(os.Args[0])
+		cmd.Env = append(os.Environ(), serveNATSEnv+"="+dir)
+		return cmd
+	}
 	rep, err := bench.Run(t.Context(), cfg, slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	if err != nil {
 		t.Fatalf("Run: %v", err)

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os/exec"
 	"time"
 
 	"unisson.dev/platform/config"
@@ -43,6 +44,10 @@ type Config struct {
 	// every timed phase.
 	JSONPath, ProfileDir string
 	Seed                 uint64
+	// NATSCommand, when set and NATSURL is empty, makes the command that
+	// runs the redis mode's NATS server in a process of its own (see
+	// ServeNATS), storing in dir. Without it that server runs in-process.
+	NATSCommand func(dir string) *exec.Cmd `json:"-"`
 }
 
 // DefaultConfig is the full run of docs/performance.md.

@@ -30,8 +30,10 @@ type infra struct {
 	dir     string
 	ownDir  bool
 	id      string
-	durable *natsembed.Server // nil with NATS_URL
-	natsURL string
+	durable *natsembed.Server // nil with NATS_URL or natsProc
+	// natsProc runs the durable server out of process (Config.NATSCommand).
+	natsProc *natsProcess
+	natsURL  string
 	// inproc serves the embedded mode when NATS_URL is set.
 	inproc   *natsembed.Server
 	relaxed  *server.Server
@@ -52,6 +54,12 @@ func startInfra(ctx context.Context, cfg Config, log *slog.Logger) (in *infra, e
 			return nil, fmt.Errorf("data dir: %w", err)
 		}
 		in.ownDir = true
+	}
+	if in.natsURL == "" && cfg.NATSCommand != nil {
+		if in.natsProc, err = startNATSProcess(cfg.NATSCommand(filepath.Join(in.dir, "nats-"+in.id))); err != nil {
+			return nil, err
+		}
+		in.natsURL = in.natsProc.url
 	}
 	if in.natsURL == "" {
 		in.durable, err = natsembed.Start(natsembed.Config{StoreDir: filepath.Join(in.dir, "nats-"+in.id), Listen: "127.0.0.1:0", ServerName: "bench-durable"})
@@ -105,6 +113,15 @@ func (in *infra) startRedis(ctx context.Context) error {
 	return nil
 }
 
+// natsPID is the NATS server process's, 0 when it runs in-process or is
+// another's.
+func (in *infra) natsPID() int {
+	if in.natsProc == nil {
+		return 0
+	}
+	return in.natsProc.pid()
+}
+
 func (in *infra) redisPID() int {
 	if in.redis == nil {
 		return 0
@@ -143,6 +160,9 @@ func (in *infra) close() {
 			s.Shutdown(ctx)
 		}
 	}
+	if in.natsProc != nil {
+		in.natsProc.stop()
+	}
 	if in.relaxed != nil {
 		in.relaxed.Shutdown()
 		in.relaxed.WaitForShutdown()
@@ -157,7 +177,7 @@ func (in *infra) close() {
 func (in *infra) forget() {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if in.durable == nil && in.natsURL != "" {
+	if in.durable == nil && in.natsProc == nil && in.natsURL != "" {
 		if nc, err := nats.Connect(in.natsURL); err == nil {
 			js, _ := jetstream.New(nc)
 			for _, name := range []string{"BENCH", "BENCH_SMALL", "BENCH_RAW"} {

@@ -158,13 +158,17 @@ func paced(ctx context.Context, rate float64, d time.Duration, limit int, f func
 	return i
 }
 
-// cpuMeter reads the CPU time of this process and of redis-server.
-type cpuMeter struct{ redisPID int }
+// cpuMeter reads the CPU time of this process, with the NATS server's
+// process when it has one, and of redis-server.
+type cpuMeter struct{ natsPID, redisPID int }
 
 func (m cpuMeter) read() (self, redis float64) {
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
 		self = tv(ru.Utime) + tv(ru.Stime)
+	}
+	if m.natsPID > 0 {
+		self += procCPU(m.natsPID)
 	}
 	if m.redisPID > 0 {
 		redis = procCPU(m.redisPID)

@@ -49,7 +49,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) (*Report, error) {
 		return nil, err
 	}
 	defer in.close()
-	b.in, b.meter = in, cpuMeter{redisPID: in.redisPID()}
+	b.in, b.meter = in, cpuMeter{natsPID: in.natsPID(), redisPID: in.redisPID()}
 	log.Info("servers ready", "nats", redact(in.natsURL), "redis", redact(in.redisURL), "data_dir", in.dir)
 	if err := b.grpcBaseline(ctx); err != nil {
 		return rep, err

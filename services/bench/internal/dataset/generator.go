@@ -32,7 +32,15 @@ type Generator struct {
 }
 
 // Generator returns a generator of the set's interactions, from the first.
+// The set keeps its cases' progress, which the interactions move: a new
+// generator starts it over, so that every generator gives the same
+// interactions but for their ids. One generator at a time may run.
 func (s *Set) Generator() *Generator {
+	for i := range s.citizens {
+		for j := range s.citizens[i].Cases {
+			s.citizens[i].Cases[j].step = 0
+		}
+	}
 	span := 2 * 365 * 24 * time.Hour
 	return &Generator{
 		set: s, r: rand.New(rand.NewPCG(s.cfg.Seed, 0x6c6f67)),
