@@ -56,8 +56,8 @@ type natsProcess struct {
 	url   string
 }
 
-// startNATSProcess starts cmd, whose last argument is the store
-// directory, and reads the URL it announces.
+// startNATSProcess starts cmd, made by Config.NATSCommand for the store
+// directory, and reads the URL it announces on its first line.
 func startNATSProcess(cmd *exec.Cmd) (*natsProcess, error) {
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
