@@ -66,7 +66,11 @@ func keyOf(name string) string {
 // has it, it refreshes it.
 func (l *Lease) TryAcquire(ctx context.Context) error {
 	if l.revision != 0 {
-		return l.Refresh(ctx)
+		if err := l.Refresh(ctx); err == nil {
+			return nil
+		}
+		// Lost to another holder, deleted, or the refresh failed: the
+		// revision is stale, so the lease is taken anew, if it is free.
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()

@@ -31,8 +31,9 @@ type Config struct {
 	MaxBatch int
 	// AckWait is how long the server waits for an ack before redelivering.
 	AckWait time.Duration
-	// EpochCheck is how often the store's epoch marker is checked while the
-	// log is idle, to notice a store emptied behind the service's back.
+	// EpochCheck is how often the store's epoch marker is checked, to
+	// notice a store emptied behind the service's back, and the lease
+	// extended; both beside the applying, which they never hold up.
 	EpochCheck time.Duration
 	// Lease, when set, is held while applying: one applier per store.
 	Lease *lease.Lease
