@@ -12,23 +12,9 @@ import (
 
 	"unisson.dev/platform/eventlog"
 	contextv1 "unisson.dev/proto/unisson/context/v1"
-)
 
-// grpcBaseline measures a bare gRPC unary call (health Check) at each
-// concurrency: the denominator of GetContext.
-func (b *runner) grpcBaseline(ctx context.Context) error {
-	g, err := startBareGRPC(ctx, 0)
-	if err != nil {
-		return err
-	}
-	defer g.stop()
-	for _, conc := range b.cfg.Concurrency {
-		r := b.timed(fmt.Sprintf("raw-grpc-c%d", conc), func() Result { return closedLoop(ctx, conc, b.cfg.Duration, g.check) })
-		b.grpc[conc] = r
-		b.rep.baseline(fmt.Sprintf("raw_grpc_c%d", conc), fmt.Sprintf("bare gRPC health Check, c=%d", conc), "tcp", "req/s", r.Rate, &r)
-	}
-	return nil
-}
+	"unisson.dev/services/bench/internal/dataset"
+)
 
 // committers is eventlog.DefaultPublisherConfig's: the raw batches are
 // published with the same parallelism.
@@ -96,43 +82,19 @@ func (b *runner) rawBaselines(ctx context.Context, c *logConn) (rawLog, error) {
 	return durable, nil
 }
 
-// sizedBaseline measures a bare gRPC call whose response is a bytes field
-// of the mean size of GetContext's responses on st: it tells how much of
-// GetContext's cost is moving its payload. It runs once per run.
-func (b *runner) sizedBaseline(ctx context.Context, st *stack) error {
-	if b.sizedDone {
-		return nil
-	}
-	b.sizedDone = true
+// responseSize is the mean size of GetContext's responses on st, from a
+// sample of the reads the read phases make.
+func responseSize(ctx context.Context, st *stack, set *dataset.Set) (int, error) {
 	r := rand.New(rand.NewPCG(3, 4))
 	total, n := 0, 200
 	for range n {
-		resp, err := st.client.GetContext(ctx, &contextv1.GetContextRequest{Citizen: readRef(b.set, r), TimelineLimit: 20})
+		resp, err := st.client.GetContext(ctx, &contextv1.GetContextRequest{Citizen: readRef(set, r), TimelineLimit: 20})
 		if err != nil {
-			return fmt.Errorf("sample GetContext: %w", err)
+			return 0, fmt.Errorf("sample GetContext: %w", err)
 		}
 		total += proto.Size(resp)
 	}
-	size := total / n
-	g, err := startBareGRPC(ctx, size)
-	if err != nil {
-		return err
-	}
-	defer g.stop()
-	for _, conc := range b.cfg.Concurrency {
-		r := b.timed(fmt.Sprintf("raw-grpc-sized-c%d", conc), func() Result { return closedLoop(ctx, conc, b.cfg.Duration, g.sized) })
-		b.rep.baseline(fmt.Sprintf("raw_grpc_sized_c%d", conc),
-			fmt.Sprintf("bare gRPC unary, %d B response (GetContext's mean), c=%d", size, conc), "tcp", "req/s", r.Rate, &r)
-		// What the GetContext targets can reach at best: a handler that
-		// only returns a response of that size.
-		if check := b.grpc[conc]; check.Rate > 0 && check.P99 > 0 {
-			b.rep.bound(fmt.Sprintf("bound_getcontext_qps_c%d", conc),
-				fmt.Sprintf("bound: GetContext qps ratio reachable, c=%d (same-size bare call ÷ Check)", conc), "tcp", r.Rate/check.Rate)
-			b.rep.bound(fmt.Sprintf("bound_getcontext_p99_c%d", conc),
-				fmt.Sprintf("bound: GetContext p99 ratio reachable, c=%d (same-size bare call ÷ Check)", conc), "tcp", r.P99/check.P99)
-		}
-	}
-	return nil
+	return total / n, nil
 }
 
 // stallGap is a pause between two deliveries worth a warning.

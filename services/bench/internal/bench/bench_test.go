@@ -110,9 +110,6 @@ func TestQuickRun(t *testing.T) {
 // wantFigures is every figure of a run of both modes, as mode/key.
 func wantFigures() []string {
 	want := []string{"tcp/raw_redis_pipeline", "tcp/raw_redis_member_bytes", "tcp/raw_redis_list", "tcp/raw_redis_element_bytes"}
-	for _, c := range []int{1, 16, 64} {
-		want = append(want, fmt.Sprintf("tcp/raw_grpc_c%d", c), fmt.Sprintf("tcp/raw_grpc_sized_c%d", c))
-	}
 	for _, transport := range []string{"tcp", "in-process"} {
 		for _, what := range []string{"async", "batch500", "fetch"} {
 			for _, srv := range []string{"durable", "default"} {
@@ -126,7 +123,8 @@ func wantFigures() []string {
 			want = append(want, mode+"/"+key)
 		}
 		for _, c := range []int{1, 16, 64} {
-			for _, key := range []string{"getcontext_qps_c%d", "getcontext_p99_c%d", "scaling_p99_c%d"} {
+			for _, key := range []string{"getcontext_qps_c%d", "getcontext_p99_c%d", "scaling_p99_c%d",
+				"raw_grpc_c%d", "raw_grpc_sized_c%d", "bound_getcontext_qps_c%d", "bound_getcontext_p99_c%d"} {
 				want = append(want, mode+"/"+fmt.Sprintf(key, c))
 			}
 		}

@@ -122,15 +122,36 @@ func (s *samples) run(ctx context.Context, conc int, d time.Duration, f op) {
 	}
 }
 
-// interleaved measures a and b in alternating slices of d/rounds each, so
-// that what else runs on the machine weighs on both alike.
-func interleaved(ctx context.Context, conc int, d time.Duration, rounds int, a, b op) (Result, Result) {
-	var sa, sb samples
+// slot is one operation of an interleaved measurement and the time it
+// gets in all.
+type slot struct {
+	f op
+	d time.Duration
+}
+
+// interleaved measures each slot's operation in turn, rounds times, in
+// slices of slot.d/rounds, so that what else runs on the machine weighs on
+// all of them alike. Each result carries the CPU time of its own slices.
+func interleaved(ctx context.Context, conc, rounds int, m cpuMeter, slots ...slot) []Result {
+	s := make([]samples, len(slots))
+	cpuSelf := make([]float64, len(slots))
+	cpuRedis := make([]float64, len(slots))
 	for range rounds {
-		sa.run(ctx, conc, d/time.Duration(rounds), a)
-		sb.run(ctx, conc, d/time.Duration(rounds), b)
+		for i, sl := range slots {
+			self0, redis0 := m.read()
+			s[i].run(ctx, conc, sl.d/time.Duration(rounds), sl.f)
+			self1, redis1 := m.read()
+			cpuSelf[i] += self1 - self0
+			cpuRedis[i] += redis1 - redis0
+		}
 	}
-	return sa.result(), sb.result()
+	load := loadAvg()[0]
+	out := make([]Result, len(slots))
+	for i := range slots {
+		out[i] = s[i].result()
+		out[i].CPUSelf, out[i].CPURedis, out[i].Load1 = cpuSelf[i], cpuRedis[i], load
+	}
+	return out
 }
 
 // paced starts f(i) at rate per second for d, each in its own goroutine,

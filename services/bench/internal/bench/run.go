@@ -23,9 +23,6 @@ type runner struct {
 	small    *dataset.Set
 	payloads [][]byte
 	meter    cpuMeter
-	grpc     map[int]Result
-	// sizedDone is set once the payload-sized gRPC baseline ran.
-	sizedDone bool
 	// loaded remembers data sets already in a server's stream, so that
 	// two modes on one server publish them once.
 	loaded map[string]loaded
@@ -40,7 +37,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) (*Report, error) {
 	started := time.Now()
 	rep := &Report{Machine: machine(), Config: cfg, Started: started, Command: strings.Join(os.Args, " ")}
 	defer func() { rep.Machine.LoadEnd, rep.Elapsed = loadAvg(), time.Since(started) }()
-	b := &runner{cfg: cfg, log: log, rep: rep, grpc: map[int]Result{}, loaded: map[string]loaded{}}
+	b := &runner{cfg: cfg, log: log, rep: rep, loaded: map[string]loaded{}}
 	if err := b.makeData(); err != nil {
 		return nil, err
 	}
@@ -51,9 +48,6 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) (*Report, error) {
 	defer in.close()
 	b.in, b.meter = in, cpuMeter{natsPID: in.natsPID(), redisPID: in.redisPID()}
 	log.Info("servers ready", "nats", redact(in.natsURL), "redis", redact(in.redisURL), "data_dir", in.dir)
-	if err := b.grpcBaseline(ctx); err != nil {
-		return rep, err
-	}
 	for _, embedded := range []bool{false, true} {
 		if (embedded && !cfg.Embedded) || (!embedded && !cfg.Redis) {
 			continue

@@ -20,6 +20,9 @@ func citizenContext(s contextstore.Snapshot) *contextv1.CitizenContext {
 		CreatedAt:        ts(s.Citizen.CreatedAt),
 		UpdatedAt:        ts(s.Citizen.UpdatedAt),
 	}
+	if len(s.Links) > 0 {
+		c.Identifiers = make([]*contextv1.LinkedIdentifier, 0, len(s.Links))
+	}
 	for _, l := range s.Links {
 		if l.Assurance == interactionv1.Assurance_ASSURANCE_VERIFIED {
 			c.Provisional = false
@@ -27,6 +30,9 @@ func citizenContext(s contextstore.Snapshot) *contextv1.CitizenContext {
 		c.Identifiers = append(c.Identifiers, &contextv1.LinkedIdentifier{
 			Type: l.Type, Value: l.Value, Assurance: l.Assurance, LinkedAtVersion: l.Seq,
 		})
+	}
+	if len(s.Cases) > 0 {
+		c.Cases = make([]*contextv1.Case, 0, len(s.Cases))
 	}
 	for _, k := range s.Cases {
 		c.Cases = append(c.Cases, &contextv1.Case{

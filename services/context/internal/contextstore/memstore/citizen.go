@@ -163,6 +163,9 @@ func (c *citizen) before(beforeSeq uint64, limit int) []contextstore.Entry {
 		end, _ = slices.BinarySearchFunc(c.timeline, beforeSeq, bySeq)
 	}
 	var out []contextstore.Entry
+	if n := min(end, limit); n > 0 {
+		out = make([]contextstore.Entry, 0, n)
+	}
 	for i := end - 1; i >= 0 && len(out) < limit; i-- {
 		out = append(out, c.timeline[i])
 	}
@@ -176,6 +179,9 @@ func (c *citizen) after(afterSeq uint64, limit int) []contextstore.Entry {
 		start++
 	}
 	var out []contextstore.Entry
+	if n := min(len(c.timeline)-start, limit); n > 0 {
+		out = make([]contextstore.Entry, 0, n)
+	}
 	for i := start; i < len(c.timeline) && len(out) < limit; i++ {
 		out = append(out, c.timeline[i])
 	}
@@ -189,10 +195,16 @@ func (c *citizen) snapshot(recent int) contextstore.Snapshot {
 		InteractionCount: int64(len(c.timeline)),
 	}
 	snap.Citizen.Merged = slices.Clone(c.rec.Merged)
+	if len(c.links) > 0 {
+		snap.Links = make([]contextstore.Link, 0, len(c.links))
+	}
 	for _, l := range c.links {
 		snap.Links = append(snap.Links, l)
 	}
 	slices.SortFunc(snap.Links, func(a, b contextstore.Link) int { return strings.Compare(a.Key, b.Key) })
+	if len(c.cases) > 0 {
+		snap.Cases = make([]contextstore.Case, 0, len(c.cases))
+	}
 	for _, k := range c.cases {
 		snap.Cases = append(snap.Cases, k)
 	}
