@@ -1,6 +1,7 @@
 // Package grpcserve runs a gRPC server the way every Unisson service does:
-// health and reflection registered, bounded message sizes, keepalive, and
-// a graceful stop with a deadline.
+// health and reflection registered, bounded message sizes, keepalive, a
+// codec that lets a response write its own wire form (WireEncoder), and a
+// graceful stop with a deadline.
 package grpcserve
 
 import (
@@ -37,6 +38,8 @@ func New(opts ...grpc.ServerOption) *Server {
 		grpc.MaxRecvMsgSize(MaxMessageBytes),
 		grpc.KeepaliveParams(keepalive.ServerParameters{Time: time.Minute, Timeout: 20 * time.Second}),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
+		// Stable throughout grpc-go 1.x, though marked experimental.
+		grpc.ForceServerCodecV2(newCodec()),
 	}
 	s := &Server{GRPC: grpc.NewServer(append(base, opts...)...), Health: health.NewServer()}
 	healthpb.RegisterHealthServer(s.GRPC, s.Health)

@@ -16,7 +16,6 @@ import (
 	"google.golang.org/grpc"
 
 	"unisson.dev/platform/eventlog"
-	contextv1 "unisson.dev/proto/unisson/context/v1"
 
 	"unisson.dev/services/context/internal/contextapp"
 	"unisson.dev/services/context/internal/contextgrpc"
@@ -154,8 +153,9 @@ func (s *Service) lag() float64 {
 	return float64(info.State.LastSeq) - float64(s.watermark.Seq())
 }
 
-// Register adds ContextService to a gRPC server.
-func (s *Service) Register(g *grpc.Server) { contextv1.RegisterContextServiceServer(g, s.grpc) }
+// Register adds ContextService to a gRPC server made by grpcserve.New,
+// whose codec encodes its framed responses.
+func (s *Service) Register(g *grpc.Server) { s.grpc.Register(g) }
 
 // Run applies the log to the projections and follows the knowledge base
 // until ctx ends, then ends every watch stream, commits the answers it

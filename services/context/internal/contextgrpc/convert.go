@@ -11,6 +11,8 @@ import (
 	"unisson.dev/services/context/internal/contextstore"
 )
 
+// citizenContext is s as a message, without its recent entries: the
+// response frames them (see framed).
 func citizenContext(s contextstore.Snapshot) *contextv1.CitizenContext {
 	c := &contextv1.CitizenContext{
 		CitizenId:        s.Citizen.ID,
@@ -40,7 +42,6 @@ func citizenContext(s contextstore.Snapshot) *contextv1.CitizenContext {
 			OpenedAt: ts(k.OpenedAt), UpdatedAt: ts(k.UpdatedAt), UpdatedAtVersion: k.UpdatedSeq,
 		})
 	}
-	setEntries(c, fieldRecent, s.Recent)
 	return c
 }
 

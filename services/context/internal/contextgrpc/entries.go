@@ -18,6 +18,7 @@ import (
 // This saves the decoding, the garbage and the encoding of ~20 interactions
 // per GetContext.
 var (
+	fieldContext      = contextstore.FieldNumber(&contextv1.GetContextResponse{}, "context", protoreflect.MessageKind)
 	fieldRecent       = contextstore.FieldNumber(&contextv1.CitizenContext{}, "recent", protoreflect.MessageKind)
 	fieldEntries      = contextstore.FieldNumber(&contextv1.ListTimelineResponse{}, "entries", protoreflect.MessageKind)
 	fieldWatchEntry   = contextstore.FieldNumber(&contextv1.WatchContextResponse{}, "entry", protoreflect.MessageKind)

@@ -29,17 +29,36 @@ func New(app *contextapp.App, answers *contextapp.Answers, log *slog.Logger) *Se
 	return &Server{app: app, answers: answers, log: log}
 }
 
-// GetContext implements contextv1.ContextServiceServer.
+// GetContext implements contextv1.ContextServiceServer. Served over gRPC
+// by Register's getContext, which answers the same without copying the
+// entries.
 func (s *Server) GetContext(ctx context.Context, req *contextv1.GetContextRequest) (*contextv1.GetContextResponse, error) {
+	f, err := s.getContext(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	return f.message().(*contextv1.GetContextResponse), nil
+}
+
+func (s *Server) getContext(ctx context.Context, req *contextv1.GetContextRequest) (*framed, error) {
 	snap, err := s.app.Context(ctx, ref(req.GetCitizen()), req.GetConsistencyToken(), int(req.GetTimelineLimit()))
 	if err != nil {
 		return nil, s.status(err)
 	}
-	return &contextv1.GetContextResponse{Context: citizenContext(snap), ContextVersion: snap.Citizen.Version}, nil
+	return &framed{head: &contextv1.GetContextResponse{ContextVersion: snap.Citizen.Version},
+		nest: fieldContext, inner: citizenContext(snap), field: fieldRecent, entries: snap.Recent}, nil
 }
 
-// ListTimeline implements contextv1.ContextServiceServer.
+// ListTimeline implements contextv1.ContextServiceServer; see GetContext.
 func (s *Server) ListTimeline(ctx context.Context, req *contextv1.ListTimelineRequest) (*contextv1.ListTimelineResponse, error) {
+	f, err := s.listTimeline(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	return f.message().(*contextv1.ListTimelineResponse), nil
+}
+
+func (s *Server) listTimeline(ctx context.Context, req *contextv1.ListTimelineRequest) (*framed, error) {
 	page, err := s.app.Timeline(ctx, contextapp.TimelineQuery{
 		Citizen: ref(req.GetCitizen()), Token: req.GetConsistencyToken(),
 		PageSize: int(req.GetPageSize()), PageToken: req.GetPageToken(),
@@ -48,9 +67,8 @@ func (s *Server) ListTimeline(ctx context.Context, req *contextv1.ListTimelineRe
 	if err != nil {
 		return nil, s.status(err)
 	}
-	resp := &contextv1.ListTimelineResponse{NextPageToken: page.NextPage, ContextVersion: page.Version}
-	setEntries(resp, fieldEntries, page.Entries)
-	return resp, nil
+	return &framed{head: &contextv1.ListTimelineResponse{NextPageToken: page.NextPage, ContextVersion: page.Version},
+		field: fieldEntries, entries: page.Entries}, nil
 }
 
 // WatchContext implements contextv1.ContextServiceServer.
