@@ -67,7 +67,7 @@ func BenchmarkConsume(b *testing.B) {
 	for _, st := range stores {
 		b.Run("store="+st.name, func(b *testing.B) {
 			fresh := st.fresh(b)
-			for _, batch := range []int{500, 1000, 2000} {
+			for _, batch := range []int{100, 250, 500, 1000} {
 				b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
 					log := slog.New(slog.NewTextHandler(io.Discard, nil))
 					cpu, allocs, cmds := cpuTime(b), mallocs(), int64(0)
