@@ -57,15 +57,7 @@ func TestApplyingGoesOnDuringEpochCheck(t *testing.T) {
 	proj := projection.NewProjector(store, projection.NewWatermark(0), nil, nil, log)
 	cfg := logconsumer.Config{Stream: n.Stream, Durable: "guard", MaxBatch: 50, EpochCheck: 10 * time.Millisecond}
 	c := logconsumer.New(js, cfg, proj, store, log)
-	ctx, cancel := context.WithCancel(t.Context())
-	ran := make(chan error, 1)
-	go func() { ran <- c.Run(ctx, 0) }()
-	defer func() {
-		cancel()
-		if err := <-ran; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	}()
+	defer runInBackground(t, c)()
 	defer close(store.release) // runs before the deferred cancel: Run can end
 
 	waitApplied(t, proj, uint64(len(first)))
@@ -78,6 +70,21 @@ func TestApplyingGoesOnDuringEpochCheck(t *testing.T) {
 	// The check hangs from now on; the rest of the log must still arrive.
 	publish(t, js, n.Stream, ixs[100:])
 	waitApplied(t, proj, uint64(len(ixs)))
+}
+
+// runInBackground runs c until the function it returns is called, which
+// then checks that Run ended cleanly.
+func runInBackground(t *testing.T, c *logconsumer.Consumer) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	ran := make(chan error, 1)
+	go func() { ran <- c.Run(ctx, 0) }()
+	return func() {
+		cancel()
+		if err := <-ran; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	}
 }
 
 // waitApplied waits until the projector has applied up to seq.
@@ -113,15 +120,7 @@ func TestLeaseLostWhileApplying(t *testing.T) {
 	proj := projection.NewProjector(store, projection.NewWatermark(0), nil, nil, log)
 	cfg := logconsumer.Config{Stream: n.Stream, Durable: "guard", MaxBatch: 50, EpochCheck: 10 * time.Millisecond, Lease: l}
 	c := logconsumer.New(js, cfg, proj, store, log)
-	ctx, cancel := context.WithCancel(t.Context())
-	ran := make(chan error, 1)
-	go func() { ran <- c.Run(ctx, 0) }()
-	defer func() {
-		cancel()
-		if err := <-ran; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	}()
+	defer runInBackground(t, c)()
 	waitApplied(t, proj, uint64(len(first)))
 
 	if _, err := kv.Put(t.Context(), "guard-lease", []byte("another service")); err != nil {

@@ -155,8 +155,8 @@ func benchAnswer(seq uint64) contextstore.Change {
 	return c
 }
 
-// BenchmarkSnapshot reads a citizen with 200 interactions, 5 links and 3
-// cases, showing the 20 most recent: GetContext's first page.
+// BenchmarkSnapshot reads a first page of 20 of the citizen of
+// storetest.SnapshotBatch: GetContext's first page.
 func BenchmarkSnapshot(b *testing.B) {
 	s, _ := snapshotStore(b)
 	b.ReportAllocs()
@@ -193,28 +193,12 @@ func BenchmarkSnapshotConcurrent(b *testing.B) {
 // snapshotStore holds the citizen the snapshot benchmarks read.
 func snapshotStore(b *testing.B) (*redisstore.Store, *redis.Client) {
 	s, c := benchStore(b)
-	var changes []contextstore.Change
-	for seq := uint64(1); seq <= 200; seq++ {
-		ch := benchChange(seq * benchCitizens)
-		if seq <= 5 {
-			ch.Links[0].Key = fmt.Sprintf("email:%d@example.fr", seq)
-		}
-		if seq <= 3 {
-			ch.Case = &contextstore.Case{Reference: fmt.Sprintf("DOS-%d", seq), Topic: "housing.benefit",
-				Status: interactionv1.CaseStatus_CASE_STATUS_SUBMITTED}
-		}
-		changes = append(changes, ch)
-	}
-	storetest.ApplyAll(b, s, contextstore.Batch{Epoch: benchEpoch, AppliedSeq: 200 * benchCitizens, Changes: changes})
+	storetest.ApplyAll(b, s, storetest.SnapshotBatch(benchEpoch, "citizen-00000"))
 	return s, c
 }
 
 func readSnapshot(ctx context.Context, s *redisstore.Store) error {
-	snap, err := s.Snapshot(ctx, "citizen-00000", 20)
-	if err != nil || len(snap.Recent) != 20 || len(snap.Links) != 6 || len(snap.Cases) != 3 {
-		return fmt.Errorf("Snapshot = %d recent, %d links, %d cases, %v", len(snap.Recent), len(snap.Links), len(snap.Cases), err)
-	}
-	return nil
+	return storetest.CheckSnapshotPage(s.Snapshot(ctx, "citizen-00000", 20))
 }
 
 // BenchmarkAnswerHolders reads one page of 100 holders below the newest

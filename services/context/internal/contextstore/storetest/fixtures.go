@@ -150,3 +150,35 @@ func mergeChange(seq uint64, target string, from ...string) contextstore.Change 
 	c.Interaction.Actor = &interactionv1.Actor{Role: interactionv1.ActorRole_ACTOR_ROLE_AGENT, Id: "agent-7"}
 	return c
 }
+
+// SnapshotBatch gives citizen 200 interactions of about 512 bytes of text,
+// 6 links and 3 cases: the citizen the snapshot benchmarks read a first
+// page of (see CheckSnapshotPage).
+func SnapshotBatch(epoch, citizen string) contextstore.Batch {
+	b := contextstore.Batch{Epoch: epoch, AppliedSeq: 200}
+	for seq := uint64(1); seq <= 200; seq++ {
+		c := Change(seq, citizen)
+		c.Interaction.Text = strings.Repeat("Bonjour, je souhaite savoir où en est mon dossier. ", 10)
+		key := "email:" + citizen + "@example.fr"
+		if seq <= 5 {
+			key = fmt.Sprintf("email:%d@example.fr", seq)
+		}
+		c.Links = []contextstore.Link{{Key: key, Type: interactionv1.IdentifierType_IDENTIFIER_TYPE_EMAIL,
+			Value: strings.TrimPrefix(key, "email:"), Assurance: interactionv1.Assurance_ASSURANCE_CLAIMED}}
+		if seq <= 3 {
+			c.Case = &contextstore.Case{Reference: fmt.Sprintf("DOS-%d", seq), Topic: topicAid,
+				Status: interactionv1.CaseStatus_CASE_STATUS_SUBMITTED}
+		}
+		b.Changes = append(b.Changes, c)
+	}
+	return b
+}
+
+// CheckSnapshotPage reports whether snap is a first page of 20 of the
+// citizen SnapshotBatch writes.
+func CheckSnapshotPage(snap contextstore.Snapshot, err error) error {
+	if err != nil || len(snap.Recent) != 20 || len(snap.Links) != 6 || len(snap.Cases) != 3 {
+		return fmt.Errorf("Snapshot = %d recent, %d links, %d cases, %v", len(snap.Recent), len(snap.Links), len(snap.Cases), err)
+	}
+	return nil
+}
