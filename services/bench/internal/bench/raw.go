@@ -217,10 +217,12 @@ func rawRedisWrites(ctx context.Context, in *infra, payloads [][]byte, keys int,
 	if r.Ops > 0 {
 		perMember = (after - before) / float64(r.Ops)
 	}
+	// DEL, not UNLINK: UNLINK frees in the background, and memory freed
+	// during the next measurement made its figure negative on small runs.
 	for k := 0; k < keys; k += 1000 {
 		pipe := in.rc.Pipeline()
 		for j := k; j < min(k+1000, keys); j++ {
-			pipe.Unlink(ctx, prefix+"{c:"+strconv.Itoa(j)+"}:t")
+			pipe.Del(ctx, prefix+"{c:"+strconv.Itoa(j)+"}:t")
 		}
 		_, _ = pipe.Exec(ctx)
 	}
