@@ -34,14 +34,13 @@ func setEntries(m proto.Message, field protowire.Number, es []contextstore.Entry
 	}
 	size := 0
 	for _, e := range es {
-		n := entrySize(e)
-		size += protowire.SizeTag(field) + protowire.SizeBytes(n)
+		size += framedSize(field, e)
 	}
 	b := make([]byte, 0, size)
 	for _, e := range es {
-		b = protowire.AppendTag(b, field, protowire.BytesType)
-		b = protowire.AppendVarint(b, uint64(entrySize(e)))
-		b = appendEntry(b, e)
+		b = appendEntryHead(b, field, e)
+		b = append(b, e.Data...)
+		b = appendEntryTail(b, e)
 	}
 	m.ProtoReflect().SetUnknown(b)
 }
@@ -55,10 +54,23 @@ func entrySize(e contextstore.Entry) int {
 	return n
 }
 
-// appendEntry appends e encoded as a TimelineEntry.
-func appendEntry(b []byte, e contextstore.Entry) []byte {
+// framedSize is the encoded size of e as an element of the repeated
+// TimelineEntry field number field, its stored bytes included.
+func framedSize(field protowire.Number, e contextstore.Entry) int {
+	return protowire.SizeTag(field) + protowire.SizeBytes(entrySize(e))
+}
+
+// appendEntryHead appends what precedes e's stored bytes when e is an
+// element of field: the element's tag and length, then the interaction's.
+func appendEntryHead(b []byte, field protowire.Number, e contextstore.Entry) []byte {
+	b = protowire.AppendTag(b, field, protowire.BytesType)
+	b = protowire.AppendVarint(b, uint64(entrySize(e)))
 	b = protowire.AppendTag(b, fieldInteraction, protowire.BytesType)
-	b = protowire.AppendBytes(b, e.Data)
+	return protowire.AppendVarint(b, uint64(len(e.Data)))
+}
+
+// appendEntryTail appends what follows e's stored bytes: its version.
+func appendEntryTail(b []byte, e contextstore.Entry) []byte {
 	if e.Seq != 0 {
 		b = protowire.AppendTag(b, fieldEntryVersion, protowire.VarintType)
 		b = protowire.AppendVarint(b, e.Seq)

@@ -39,9 +39,9 @@ func (f *framed) EncodeWire() (mem.BufferSlice, error) {
 	headSize := opts.Size(f.head)
 	entriesSize, framing := 0, 0
 	for _, e := range f.entries {
-		n := entrySize(e)
-		entriesSize += protowire.SizeTag(f.field) + protowire.SizeBytes(n)
-		framing += protowire.SizeTag(f.field) + protowire.SizeVarint(uint64(n)) + n - len(e.Data)
+		n := framedSize(f.field, e)
+		entriesSize += n
+		framing += n - len(e.Data)
 	}
 	innerSize := 0
 	if f.nest != 0 {
@@ -65,16 +65,10 @@ func (f *framed) EncodeWire() (mem.BufferSlice, error) {
 	out := make(mem.BufferSlice, 0, 2*len(f.entries)+1)
 	from := 0
 	for _, e := range f.entries {
-		buf = protowire.AppendTag(buf, f.field, protowire.BytesType)
-		buf = protowire.AppendVarint(buf, uint64(entrySize(e)))
-		buf = protowire.AppendTag(buf, fieldInteraction, protowire.BytesType)
-		buf = protowire.AppendVarint(buf, uint64(len(e.Data)))
+		buf = appendEntryHead(buf, f.field, e)
 		out = append(out, mem.SliceBuffer(buf[from:len(buf):len(buf)]), mem.SliceBuffer(e.Data))
 		from = len(buf)
-		if e.Seq != 0 {
-			buf = protowire.AppendTag(buf, fieldEntryVersion, protowire.VarintType)
-			buf = protowire.AppendVarint(buf, e.Seq)
-		}
+		buf = appendEntryTail(buf, e)
 	}
 	if from < len(buf) {
 		out = append(out, mem.SliceBuffer(buf[from:]))

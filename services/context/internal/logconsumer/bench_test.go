@@ -14,7 +14,6 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"unisson.dev/platform/eventlog"
 	"unisson.dev/platform/testenv"
 
 	"unisson.dev/services/context/internal/contextstore"
@@ -30,11 +29,7 @@ import (
 // One iteration is the whole log, from the creation of the durable
 // consumer to the last interaction applied. batch is Config.MaxBatch.
 func BenchmarkConsume(b *testing.B) {
-	n := testenv.StartNATS(b)
-	nc, js := n.Connect(b)
-	if _, err := eventlog.EnsureStream(b.Context(), nc, js, n.Stream); err != nil {
-		b.Fatal(err)
-	}
+	n, js := startLog(b)
 	last := uint64(len(publish(b, js, n.Stream, projectiontest.Log(20_000, 2_000, 50))))
 	// commands counts the commands the store's Redis has run; none for the
 	// memory store.

@@ -80,11 +80,7 @@ func (r *recorder) Notify(applied []projection.Applied) {
 // as applying one message at a time makes it, and every message is acked.
 func TestConsumeStoreFailure(t *testing.T) {
 	t.Parallel()
-	n := testenv.StartNATS(t)
-	nc, js := n.Connect(t)
-	if _, err := eventlog.EnsureStream(t.Context(), nc, js, n.Stream); err != nil {
-		t.Fatal(err)
-	}
+	n, js := startLog(t)
 	msgs := publish(t, js, n.Stream, logOf(1200, 80))
 	wantSum, wantTold := oneByOne(t, msgs)
 	last := uint64(len(msgs))
@@ -122,6 +118,17 @@ func TestConsumeStoreFailure(t *testing.T) {
 			waitAcked(t, js, n.Stream.Name, cfg.Durable, last)
 		})
 	}
+}
+
+// startLog starts a NATS server of the test's own with the log's stream.
+func startLog(tb testing.TB) (*testenv.NATS, jetstream.JetStream) {
+	tb.Helper()
+	n := testenv.StartNATS(tb)
+	nc, js := n.Connect(tb)
+	if _, err := eventlog.EnsureStream(tb.Context(), nc, js, n.Stream); err != nil {
+		tb.Fatal(err)
+	}
+	return n, js
 }
 
 // logOf is n interactions of the given number of citizens. A quarter of

@@ -10,9 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"unisson.dev/platform/eventlog"
-	"unisson.dev/platform/testenv"
-
 	"unisson.dev/services/context/internal/contextstore/memstore"
 	"unisson.dev/services/context/internal/lease"
 	"unisson.dev/services/context/internal/logconsumer"
@@ -44,11 +41,7 @@ func (s *stuckEpochStore) Epoch(ctx context.Context) (string, error) {
 // every message waited for it.
 func TestApplyingGoesOnDuringEpochCheck(t *testing.T) {
 	t.Parallel()
-	n := testenv.StartNATS(t)
-	nc, js := n.Connect(t)
-	if _, err := eventlog.EnsureStream(t.Context(), nc, js, n.Stream); err != nil {
-		t.Fatal(err)
-	}
+	n, js := startLog(t)
 	ixs := logOf(400, 40)
 	first := publish(t, js, n.Stream, ixs[:100])
 
@@ -99,11 +92,7 @@ func waitApplied(t *testing.T, proj *projection.Projector, seq uint64) {
 // takes it back and applies what was published meanwhile.
 func TestLeaseLostWhileApplying(t *testing.T) {
 	t.Parallel()
-	n := testenv.StartNATS(t)
-	nc, js := n.Connect(t)
-	if _, err := eventlog.EnsureStream(t.Context(), nc, js, n.Stream); err != nil {
-		t.Fatal(err)
-	}
+	n, js := startLog(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	l, err := lease.Open(t.Context(), js, 1, "guard-lease", log)
 	if err != nil {

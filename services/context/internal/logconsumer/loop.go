@@ -197,14 +197,14 @@ func (c *Consumer) applyAll(ctx context.Context, msgs []projection.Message) erro
 }
 
 func (c *Consumer) checkEpoch(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	// The watermark is read first: the pipeline commits while this runs,
 	// and the store's position, read after, is then at least as far.
 	watermark := c.proj.Applied()
-	epoch, err := c.store.Epoch(ctx)
+	epoch, err := c.store.Epoch(cctx)
 	if err != nil {
-		if ctx.Err() == nil {
+		if ctx.Err() == nil { // not the applying ending; a timeout is worth a warning
 			c.log.Warn("epoch check failed", "err", err)
 		}
 		return nil
@@ -215,7 +215,7 @@ func (c *Consumer) checkEpoch(ctx context.Context) error {
 	// A store that came back older (a failover to a lagging replica, a
 	// restore) keeps its epoch but forgets what it applied last: resume
 	// from what it has.
-	applied, err := c.store.AppliedSeq(ctx)
+	applied, err := c.store.AppliedSeq(cctx)
 	if err == nil && applied < watermark {
 		c.log.Warn("store is behind what was applied: replaying the missing part of the log",
 			"store_position", applied, "applied", watermark)

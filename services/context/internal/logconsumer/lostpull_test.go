@@ -15,9 +15,6 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"unisson.dev/platform/eventlog"
-	"unisson.dev/platform/testenv"
-
 	"unisson.dev/services/context/internal/contextstore/memstore"
 	"unisson.dev/services/context/internal/logconsumer"
 	"unisson.dev/services/context/internal/projection"
@@ -35,11 +32,7 @@ const maxHeartbeat = time.Second
 // must pull again within the heartbeat's bound, not after the expiry.
 func TestConsumeRecoversFromLostPull(t *testing.T) {
 	t.Parallel()
-	n := testenv.StartNATS(t)
-	nc, js := n.Connect(t)
-	if _, err := eventlog.EnsureStream(t.Context(), nc, js, n.Stream); err != nil {
-		t.Fatal(err)
-	}
+	n, js := startLog(t)
 	last := uint64(len(publish(t, js, n.Stream, logOf(2000, 80))))
 	// MaxBatch 500 pulls 1000 messages, then 501 more when 499 are left:
 	// that second request is lost, and 1000 messages stay to read.

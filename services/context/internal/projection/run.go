@@ -3,6 +3,7 @@ package projection
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strings"
 
 	"google.golang.org/protobuf/proto"
@@ -101,9 +102,7 @@ func (p *Projector) prepare(ctx context.Context, events []event, last uint64, pe
 	if err != nil {
 		return nil, 0, fmt.Errorf("look up identifiers: %w", err)
 	}
-	for k, o := range found {
-		owners[k] = o
-	}
+	maps.Copy(owners, found)
 	if pending != nil {
 		for _, k := range keys {
 			if o, ok := pending.owners[k]; ok {
