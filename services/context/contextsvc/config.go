@@ -30,10 +30,16 @@ type Config struct {
 	TokenWait time.Duration
 	// StoreTimeout bounds every store call.
 	StoreTimeout time.Duration
+	// SnapshotCacheMB bounds the snapshots the applying service keeps in
+	// memory for GetContext, in MiB; 0 keeps none.
+	SnapshotCacheMB int
 	// KnowledgeDir holds the knowledge base files this service publishes;
 	// empty: follow the base other services publish.
 	KnowledgeDir string
 }
+
+// DefaultSnapshotCacheMB holds the first pages of about 15,000 citizens.
+const DefaultSnapshotCacheMB = 128
 
 // RegisterFlags registers every setting as a flag with an environment
 // variable as its default.
@@ -53,6 +59,7 @@ func (c *Config) RegisterStoreFlags(fs *flag.FlagSet) {
 	config.String(fs, &c.Durable, "consumer", "UNISSON_CONTEXT_CONSUMER", "context-projector", "durable consumer name")
 	config.Duration(fs, &c.TokenWait, "token-wait", "UNISSON_TOKEN_WAIT", 2*time.Second, "how long a read waits for its consistency token")
 	config.Duration(fs, &c.StoreTimeout, "store-timeout", "UNISSON_STORE_TIMEOUT", 5*time.Second, "deadline of every store call")
+	config.Int(fs, &c.SnapshotCacheMB, "snapshot-cache-mb", "UNISSON_SNAPSHOT_CACHE_MB", DefaultSnapshotCacheMB, "MiB of citizen snapshots the applying service keeps for GetContext; 0 keeps none")
 	config.String(fs, &c.KnowledgeDir, "knowledge-dir", "UNISSON_KNOWLEDGE_DIR", "", "directory of the knowledge base (YAML answers) to publish; empty: follow the published one")
 }
 
@@ -73,6 +80,9 @@ func (c Config) Validate() error {
 	if c.TokenWait <= 0 || c.TokenWait > time.Minute {
 		errs = append(errs, errors.New("token-wait: must be between 0 and 1m"))
 	}
+	if c.SnapshotCacheMB < 0 || c.SnapshotCacheMB > 1<<20 {
+		errs = append(errs, errors.New("snapshot-cache-mb: must be between 0 and 1048576"))
+	}
 	if c.StoreTimeout <= 0 {
 		errs = append(errs, errors.New("store-timeout: must be positive"))
 	}
@@ -86,6 +96,6 @@ func (c Config) LogValue() slog.Value {
 		slog.String("nats_url", config.Redact(c.NATSURL)), slog.String("redis_url", config.Redact(c.RedisURL)),
 		slog.String("stream", c.Stream.Name), slog.Int("replicas", c.Stream.Replicas),
 		slog.String("consumer", c.Durable), slog.Duration("token_wait", c.TokenWait),
-		slog.String("knowledge_dir", c.KnowledgeDir),
+		slog.Int("snapshot_cache_mb", c.SnapshotCacheMB), slog.String("knowledge_dir", c.KnowledgeDir),
 	)
 }

@@ -61,7 +61,7 @@ func (e *env) config() contextsvc.Config {
 	cfg := contextsvc.Config{
 		GRPCAddr: "127.0.0.1:0", AdminAddr: "127.0.0.1:0", NATSURL: e.nats.URL,
 		Stream: e.nats.Stream, Durable: "context-projector",
-		TokenWait: e.tokenWait, StoreTimeout: 5 * time.Second,
+		TokenWait: e.tokenWait, StoreTimeout: 5 * time.Second, SnapshotCacheMB: contextsvc.DefaultSnapshotCacheMB,
 	}
 	if e.redis != nil {
 		cfg.RedisURL, cfg.RedisPrefix = e.redis.URL, e.redis.Prefix

@@ -37,4 +37,13 @@ func TestSecondServiceStandsByThenTakesOver(t *testing.T) {
 	if n := read(second, token); n != 2 {
 		t.Fatalf("after take-over the second service sees %d interactions, want 2", n)
 	}
+	// The applier keeps the snapshots it serves (snapcache): a write
+	// applied after one was kept is seen by the next read.
+	if n := read(second, ""); n != 2 {
+		t.Fatalf("second read after take-over: %d interactions, want 2", n)
+	}
+	token = e.publish(t, message(v1.Channel_CHANNEL_COUNTER, "three", email("jeanne@example.fr")))
+	if n := read(second, token); n != 3 {
+		t.Fatalf("after a third write the second service sees %d interactions, want 3", n)
+	}
 }

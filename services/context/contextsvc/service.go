@@ -22,7 +22,9 @@ import (
 	"unisson.dev/services/context/internal/contextstore"
 	"unisson.dev/services/context/internal/contextstore/memstore"
 	"unisson.dev/services/context/internal/contextstore/redisstore"
+	"unisson.dev/services/context/internal/contextstore/snapcache"
 	"unisson.dev/services/context/internal/knowledgesync"
+	"unisson.dev/services/context/internal/lease"
 	"unisson.dev/services/context/internal/logconsumer"
 	"unisson.dev/services/context/internal/projection"
 	"unisson.dev/services/context/internal/watch"
@@ -73,6 +75,7 @@ func New(ctx context.Context, cfg Config, nc *nats.Conn, reg prometheus.Register
 		_ = store.Close()
 		return nil, err
 	}
+	store = cacheSnapshots(store, cc.Lease, cfg, reg)
 	s := &Service{cfg: cfg, log: log, js: js, store: store, watermark: projection.NewWatermark(0), hub: watch.NewHub(), knowledge: kb}
 	if s.startSeq, err = lastSeq(ctx, js, cfg); err != nil {
 		_ = store.Close()
@@ -101,6 +104,34 @@ func cacheIndex(proj *projection.Projector, cfg Config) {
 	if cfg.RedisURL != "" {
 		proj.CacheIndex(indexCacheKeys)
 	}
+}
+
+// cacheSnapshots puts the snapshot cache in front of the store; it serves
+// while this service holds the applier lease, so the projector's writes,
+// which go through it, are all the store's writes.
+func cacheSnapshots(store contextstore.Store, l *lease.Lease, cfg Config, reg prometheus.Registerer) contextstore.Store {
+	if cfg.SnapshotCacheMB == 0 {
+		return store
+	}
+	c := snapcache.New(store, l.Held, int64(cfg.SnapshotCacheMB)<<20)
+	stat := func(f func(snapcache.Stats) float64) func() float64 {
+		return func() float64 { return f(c.Stats()) }
+	}
+	reg.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Namespace: "unisson", Subsystem: "snapshot_cache", Name: "hits_total",
+			Help: "GetContext snapshots served from the applying service's memory.",
+		}, stat(func(s snapcache.Stats) float64 { return float64(s.Hits) })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Namespace: "unisson", Subsystem: "snapshot_cache", Name: "misses_total",
+			Help: "GetContext snapshots read from the store while holding the lease.",
+		}, stat(func(s snapcache.Stats) float64 { return float64(s.Misses) })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Namespace: "unisson", Subsystem: "snapshot_cache", Name: "bytes",
+			Help: "Estimated memory of the cached snapshots.",
+		}, stat(func(s snapcache.Stats) float64 { return float64(s.Bytes) })),
+	)
+	return c
 }
 
 func openStore(ctx context.Context, cfg Config) (contextstore.Store, error) {

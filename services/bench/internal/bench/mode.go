@@ -194,6 +194,14 @@ func (b *runner) reads(ctx context.Context, st, small *stack, name string) error
 		return err
 	}
 	defer sized.stop()
+	hits, misses := st.gauge("unisson_snapshot_cache_hits_total"), st.gauge("unisson_snapshot_cache_misses_total")
+	defer func() {
+		h, m := st.gauge("unisson_snapshot_cache_hits_total")-hits, st.gauge("unisson_snapshot_cache_misses_total")-misses
+		if hits >= 0 && h+m > 0 {
+			b.rep.figure("snapshot_cache_hits", fmt.Sprintf("snapshot cache: GetContext reads served from memory, %s store", size(b.cfg.Interactions)),
+				name, "%", 100*h/(h+m), "", 0, target{text: "reported", reportOnly: true}, nil)
+		}
+	}()
 	for _, conc := range b.cfg.Concurrency {
 		var out []Result
 		b.timed(fmt.Sprintf("getcontext-%s-c%d", name, conc), func() Result {

@@ -60,7 +60,7 @@ func startStack(ctx context.Context, sc stackConfig) (st *stack, err error) {
 	cfg := contextsvc.Config{
 		GRPCAddr: "127.0.0.1:0", AdminAddr: "127.0.0.1:0", NATSURL: "bench",
 		RedisURL: sc.redisURL, RedisPrefix: sc.redisPrefix, Stream: sc.stream, Durable: sc.durable,
-		TokenWait: time.Minute, StoreTimeout: 10 * time.Second,
+		TokenWait: time.Minute, StoreTimeout: 10 * time.Second, SnapshotCacheMB: contextsvc.DefaultSnapshotCacheMB,
 	}
 	log := serviceLog()
 	reg := prometheus.NewRegistry()
@@ -148,7 +148,8 @@ func (st *stack) waitApplied(ctx context.Context, seq uint64, ref *contextv1.Cit
 	}
 }
 
-// gauge reads one of the service's gauges.
+// gauge reads one of the service's gauges or counters; -1 when it has none
+// of that name.
 func (st *stack) gauge(name string) float64 {
 	mfs, err := st.reg.Gather()
 	if err != nil {
@@ -156,7 +157,11 @@ func (st *stack) gauge(name string) float64 {
 	}
 	for _, mf := range mfs {
 		if mf.GetName() == name && len(mf.GetMetric()) > 0 {
-			return mf.GetMetric()[0].GetGauge().GetValue()
+			m := mf.GetMetric()[0]
+			if c := m.GetCounter(); c != nil {
+				return c.GetValue()
+			}
+			return m.GetGauge().GetValue()
 		}
 	}
 	return -1

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -33,8 +34,24 @@ type Lease struct {
 	key      string
 	owner    string
 	revision uint64
-	log      *slog.Logger
+	// term is the revision that created the lease this holder has.
+	term uint64
+	log  *slog.Logger
+	// tenure is what Held answers: nil while the lease is not known held.
+	tenure atomic.Pointer[tenure]
 }
+
+// tenure is one unbroken holding of the lease: term is the revision that
+// created it, and each refresh that follows from it keeps the term.
+type tenure struct {
+	term  uint64
+	until time.Time
+}
+
+// heldFor is how long after a write began the holder counts on the lease:
+// well under TTL, which the server counts from when it stored the write,
+// so later than the holder's clock started.
+const heldFor = TTL * 2 / 3
 
 // Open binds the bucket and names a lease; nothing is acquired yet.
 func Open(ctx context.Context, js jetstream.JetStream, replicas int, name string, log *slog.Logger) (*Lease, error) {
@@ -74,6 +91,7 @@ func (l *Lease) TryAcquire(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
+	began := time.Now()
 	rev, err := l.kv.Create(ctx, l.key, []byte(l.owner))
 	if errors.Is(err, jetstream.ErrKeyExists) {
 		return ErrHeld
@@ -81,7 +99,8 @@ func (l *Lease) TryAcquire(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("acquire lease: %w", err)
 	}
-	l.revision = rev
+	l.revision, l.term = rev, rev
+	l.tenure.Store(&tenure{term: rev, until: began.Add(heldFor)})
 	return nil
 }
 
@@ -115,18 +134,38 @@ func (l *Lease) Acquire(ctx context.Context) error {
 func (l *Lease) Refresh(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
+	began := time.Now()
 	rev, err := l.kv.Update(ctx, l.key, []byte(l.owner), l.revision)
 	if err != nil {
+		l.tenure.Store(nil)
 		return fmt.Errorf("refresh lease: %w", err)
 	}
 	l.revision = rev
+	// An update of the revision this holder wrote last proves that nobody
+	// held the lease in between: the tenure goes on, under the same term.
+	l.tenure.Store(&tenure{term: l.term, until: began.Add(heldFor)})
 	return nil
+}
+
+// Held reports whether this holder can count on holding the lease now, and
+// the term of its tenure: a new term begins whenever the lease is taken
+// anew, so another holder may have applied in between. It is false from a
+// failed refresh on, and once heldFor has passed since the last write
+// began without another one succeeding (a paused process). Safe for
+// concurrent use with the holder's calls.
+func (l *Lease) Held() (term uint64, ok bool) {
+	t := l.tenure.Load()
+	if t == nil || !time.Now().Before(t.until) {
+		return 0, false
+	}
+	return t.term, true
 }
 
 // Release gives the lease up, so a standby takes over at once.
 func (l *Lease) Release(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
+	l.tenure.Store(nil)
 	if l.revision != 0 {
 		_ = l.kv.Delete(ctx, l.key, jetstream.LastRevision(l.revision))
 		l.revision = 0
