@@ -59,7 +59,7 @@ func (c *Config) RegisterStoreFlags(fs *flag.FlagSet) {
 	config.String(fs, &c.Durable, "consumer", "UNISSON_CONTEXT_CONSUMER", "context-projector", "durable consumer name")
 	config.Duration(fs, &c.TokenWait, "token-wait", "UNISSON_TOKEN_WAIT", 2*time.Second, "how long a read waits for its consistency token")
 	config.Duration(fs, &c.StoreTimeout, "store-timeout", "UNISSON_STORE_TIMEOUT", 5*time.Second, "deadline of every store call")
-	config.Int(fs, &c.SnapshotCacheMB, "snapshot-cache-mb", "UNISSON_SNAPSHOT_CACHE_MB", DefaultSnapshotCacheMB, "MiB of citizen snapshots the applying service keeps for GetContext; 0 keeps none")
+	config.Int(fs, &c.SnapshotCacheMB, "snapshot-cache-mb", "UNISSON_SNAPSHOT_CACHE_MB", DefaultSnapshotCacheMB, "MiB of citizen snapshots the applying service keeps for GetContext with the Redis store; 0 keeps none")
 	config.String(fs, &c.KnowledgeDir, "knowledge-dir", "UNISSON_KNOWLEDGE_DIR", "", "directory of the knowledge base (YAML answers) to publish; empty: follow the published one")
 }
 

@@ -51,16 +51,22 @@ type App struct {
 	hub       *watch.Hub
 	// TokenWait bounds how long a read waits for its consistency token.
 	tokenWait time.Duration
-	owners    *ownerCache
+	// owners maps identifiers as clients wrote them, and keys their index
+	// keys, to the citizens Context found them to designate.
+	owners, keys *ownerCache
 }
 
-// ownerCacheSize bounds the identifiers Context remembers: about 100 bytes
-// each.
-const ownerCacheSize = 1 << 17
+// Bounds of the identifiers Context remembers, about 100 bytes each: as
+// written, and by index key (which Notify also fills: 262,144 keys hold
+// every identifier of the benchmark's 100,000 citizens).
+const (
+	ownerCacheSize = 1 << 17
+	keyCacheSize   = 1 << 18
+)
 
 // New returns the read use cases.
 func New(store contextstore.Store, w *projection.Watermark, hub *watch.Hub, tokenWait time.Duration) *App {
-	return &App{store: store, watermark: w, hub: hub, tokenWait: tokenWait, owners: newOwnerCache(ownerCacheSize)}
+	return &App{store: store, watermark: w, hub: hub, tokenWait: tokenWait, owners: newOwnerCache(ownerCacheSize), keys: newOwnerCache(keyCacheSize)}
 }
 
 // WaitToken returns once the write token stands for is applied, or
@@ -128,32 +134,84 @@ func (a *App) Context(ctx context.Context, ref CitizenRef, token string, recent 
 	if err != nil {
 		return contextstore.Snapshot{}, err
 	}
-	var cacheKey string
 	if id := ref.Identifier; id != nil && ref.CitizenID == "" {
-		cacheKey = ownerCacheKey(int32(id.GetType()), id.GetValue())
-		if cached, ok := a.owners.get(cacheKey); ok {
-			snap, err := a.snapshot(ctx, cached, recent)
-			switch {
-			case err == nil:
-				if snap.Citizen.ID != cached {
-					a.owners.put(cacheKey, snap.Citizen.ID)
-				}
-				return snap, nil
-			case !errors.Is(err, ErrNotFound):
-				return contextstore.Snapshot{}, err
-			}
-			a.owners.forget(cacheKey)
-		}
+		return a.contextByIdentifier(ctx, id, recent)
 	}
 	id, err := a.Resolve(ctx, ref)
 	if err != nil {
 		return contextstore.Snapshot{}, err
 	}
-	snap, err := a.snapshot(ctx, id, recent)
-	if err == nil && cacheKey != "" {
-		a.owners.put(cacheKey, snap.Citizen.ID)
+	return a.snapshot(ctx, id, recent)
+}
+
+// contextByIdentifier reads the context of the citizen an identifier
+// designates, from the owner it remembers when it can: first by the
+// identifier as written (no normalisation), then by its index key (no
+// store round trip). A remembered owner may be a citizen merged since,
+// which snapshot follows, or one the store lost (a rebuild under way),
+// which is forgotten and looked up again.
+func (a *App) contextByIdentifier(ctx context.Context, id *interactionv1.Identifier, recent int) (contextstore.Snapshot, error) {
+	written := ownerCacheKey(int32(id.GetType()), id.GetValue())
+	if owner, ok := a.owners.get(written); ok {
+		snap, err := a.rememberedSnapshot(ctx, a.owners, written, owner, recent)
+		if !errors.Is(err, ErrNotFound) {
+			return snap, err
+		}
+	}
+	key, err := identifierKey(id)
+	if err != nil {
+		return contextstore.Snapshot{}, err
+	}
+	if owner, ok := a.keys.get(key); ok {
+		snap, err := a.rememberedSnapshot(ctx, a.keys, key, owner, recent)
+		if err == nil {
+			a.owners.put(written, snap.Citizen.ID)
+		}
+		if !errors.Is(err, ErrNotFound) {
+			return snap, err
+		}
+	}
+	owners, err := a.store.Lookup(ctx, []string{key})
+	if err != nil {
+		return contextstore.Snapshot{}, fmt.Errorf("look up identifier: %w", err)
+	}
+	o, ok := owners[key]
+	if !ok {
+		return contextstore.Snapshot{}, ErrNotFound
+	}
+	snap, err := a.snapshot(ctx, o.CitizenID, recent)
+	if err == nil {
+		a.owners.put(written, snap.Citizen.ID)
+		a.keys.put(key, snap.Citizen.ID)
 	}
 	return snap, err
+}
+
+// rememberedSnapshot reads the snapshot of owner, which cache remembers
+// for key: it remembers the merge target instead once it has read it, and
+// forgets key when the store does not know owner.
+func (a *App) rememberedSnapshot(ctx context.Context, cache *ownerCache, key, owner string, recent int) (contextstore.Snapshot, error) {
+	snap, err := a.snapshot(ctx, owner, recent)
+	switch {
+	case err == nil:
+		if snap.Citizen.ID != owner {
+			cache.put(key, snap.Citizen.ID)
+		}
+	case errors.Is(err, ErrNotFound):
+		cache.forget(key)
+	}
+	return snap, err
+}
+
+// Notify remembers the owners of the identifiers that applied interactions
+// linked, so that a first GetContext by one of them skips the store's
+// index. It is a projection.Notifier.
+func (a *App) Notify(applied []projection.Applied) {
+	for _, ap := range applied {
+		for _, l := range ap.Links {
+			a.keys.put(l.Key, ap.CitizenID)
+		}
+	}
 }
 
 // snapshot reads citizen id, following merges.

@@ -5,10 +5,10 @@ import (
 	"sync"
 )
 
-// ownerCache remembers which citizen an identifier, as a client wrote it,
-// designates, so that most GetContext calls by identifier skip both the
-// normalisation of the identifier (a phone number costs microseconds of
-// parsing) and the store round trip to the identifier index.
+// ownerCache remembers which citizen an identifier designates, so that
+// most GetContext calls by identifier skip the store round trip to the
+// identifier index and, keyed by the identifier as a client wrote it, its
+// normalisation too (a phone number costs microseconds of parsing).
 //
 // It may be stale, and that is safe for GetContext: an identifier changes
 // owner only when its citizen is merged into another (identity.Resolve

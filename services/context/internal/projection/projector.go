@@ -25,11 +25,24 @@ type Applied struct {
 	Entry     contextstore.Entry
 	// Merged lists citizens merged into CitizenID by this interaction.
 	Merged []string
+	// Links are the identifiers this interaction linked to CitizenID, or
+	// upgraded: their owner is CitizenID once applied.
+	Links []contextstore.Link
 }
 
 // Notifier is told about every applied interaction, after the store has it.
 type Notifier interface {
 	Notify(applied []Applied)
+}
+
+// Notifiers tells each of its notifiers in turn.
+type Notifiers []Notifier
+
+// Notify tells every notifier.
+func (ns Notifiers) Notify(applied []Applied) {
+	for _, n := range ns {
+		n.Notify(applied)
+	}
 }
 
 // Projector applies log messages to a store. One projector at a time may

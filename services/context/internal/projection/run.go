@@ -150,7 +150,7 @@ func (p *Projector) prepare(ctx context.Context, events []event, last uint64, pe
 			return nil, 0, err
 		}
 		c.Data = entry.Data
-		r.applied[i] = Applied{CitizenID: c.CitizenID, Entry: entry, Merged: c.MergeFrom}
+		r.applied[i] = Applied{CitizenID: c.CitizenID, Entry: entry, Merged: c.MergeFrom, Links: c.Links}
 	}
 	n := len(changes)
 	upTo := last
