@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"unisson.dev/platform/config"
+	"unisson.dev/services/context/contextsvc"
 )
 
 // Config sizes a run.
@@ -31,7 +32,9 @@ type Config struct {
 	// phases; WebConcurrency is that of the web write.
 	Concurrency    []int
 	WebConcurrency int
-	Quick          bool
+	// SnapshotCacheMB is the context service's --snapshot-cache-mb.
+	SnapshotCacheMB int
+	Quick           bool
 	// Redis runs the figures with the Redis store, Embedded those of the
 	// single binary with the embedded store.
 	Redis, Embedded bool
@@ -55,7 +58,7 @@ func DefaultConfig() Config {
 	return Config{
 		Interactions: 1_000_000, Citizens: 100_000, SmallInteractions: 10_000, SmallCitizens: 1_000,
 		Watchers: 10_000, Duration: 5 * time.Second, Concurrency: []int{1, 16, 64}, WebConcurrency: 64,
-		Redis: true, Embedded: true, Seed: 1,
+		SnapshotCacheMB: contextsvc.DefaultSnapshotCacheMB, Redis: true, Embedded: true, Seed: 1,
 	}
 }
 
@@ -79,6 +82,7 @@ func RegisterFlags(fs *flag.FlagSet, c *Config, f *Flags) {
 	fs.DurationVar(&c.Duration, "duration", d.Duration, "length of each timed phase")
 	c.Concurrency = d.Concurrency
 	fs.IntVar(&c.WebConcurrency, "web-concurrency", d.WebConcurrency, "concurrent clients of the web write")
+	fs.IntVar(&c.SnapshotCacheMB, "snapshot-cache-mb", d.SnapshotCacheMB, "the context service's snapshot cache (redis mode), in MiB; 0: none")
 	fs.BoolVar(&f.Quick, "quick", false, "smoke run: tiny data and short phases (sizes given as flags still apply)")
 	fs.BoolVar(&f.EmbeddedOnly, "embedded-only", false, "only the single binary with the embedded store")
 	fs.BoolVar(&f.RedisOnly, "redis-only", false, "only the Redis store")
@@ -140,6 +144,9 @@ func (c Config) Validate() error {
 	}
 	if c.WebConcurrency <= 0 {
 		errs = append(errs, errors.New("web-concurrency: must be positive"))
+	}
+	if c.SnapshotCacheMB < 0 {
+		errs = append(errs, errors.New("snapshot-cache-mb: must not be negative"))
 	}
 	if !c.Redis && !c.Embedded {
 		errs = append(errs, errors.New("--embedded-only and --redis-only exclude each other"))

@@ -60,7 +60,7 @@ func (b *runner) mode(ctx context.Context, embedded bool) error {
 // storeConfig is the stack of mode name on stream, with its own Redis
 // prefix and durable consumer.
 func (b *runner) storeConfig(c *logConn, name, store string, small bool) stackConfig {
-	sc := stackConfig{conn: c, stream: c.mainStream, durable: "bench-" + name}
+	sc := stackConfig{conn: c, stream: c.mainStream, durable: "bench-" + name, snapshotCacheMB: b.cfg.SnapshotCacheMB}
 	if small {
 		sc.stream, sc.durable = c.small, sc.durable+"-small"
 	}

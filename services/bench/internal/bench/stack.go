@@ -40,6 +40,8 @@ type stackConfig struct {
 	redisURL    string
 	redisPrefix string
 	durable     string
+	// snapshotCacheMB is the service's --snapshot-cache-mb.
+	snapshotCacheMB int
 }
 
 // stack is a running Unisson as the hub composes it: the context service
@@ -60,7 +62,7 @@ func startStack(ctx context.Context, sc stackConfig) (st *stack, err error) {
 	cfg := contextsvc.Config{
 		GRPCAddr: "127.0.0.1:0", AdminAddr: "127.0.0.1:0", NATSURL: "bench",
 		RedisURL: sc.redisURL, RedisPrefix: sc.redisPrefix, Stream: sc.stream, Durable: sc.durable,
-		TokenWait: time.Minute, StoreTimeout: 10 * time.Second, SnapshotCacheMB: contextsvc.DefaultSnapshotCacheMB,
+		TokenWait: time.Minute, StoreTimeout: 10 * time.Second, SnapshotCacheMB: sc.snapshotCacheMB,
 	}
 	log := serviceLog()
 	reg := prometheus.NewRegistry()

@@ -289,7 +289,7 @@ func TestSharesNothingWritable(t *testing.T) {
 	}
 }
 
-func redisClient(t *testing.T, opts *redis.Options) *redis.Client {
+func redisClient(t testing.TB, opts *redis.Options) *redis.Client {
 	c := redis.NewClient(opts)
 	t.Cleanup(func() { _ = c.Close() })
 	return c
