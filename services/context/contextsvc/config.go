@@ -38,7 +38,8 @@ type Config struct {
 	KnowledgeDir string
 }
 
-// DefaultSnapshotCacheMB holds the first pages of about 15,000 citizens.
+// DefaultSnapshotCacheMB holds the first pages of about 10,000 active
+// citizens of the benchmark's data set (docs/performance.md, change 19).
 const DefaultSnapshotCacheMB = 128
 
 // RegisterFlags registers every setting as a flag with an environment
